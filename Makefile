@@ -1,0 +1,41 @@
+# erplink: `make run` for the demo, `make test` for the tests. Both install first.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+SHARED := ../shared
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run serve test bench lint check-graphql clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: install
+	$(BIN)/erplink demo
+
+serve: install
+	$(BIN)/erplink serve
+
+test: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install check-graphql
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check-graphql: install
+	@if [ -f $(SHARED)/tools/check-graphql ]; then \
+		$(BIN)/python $(SHARED)/tools/check-graphql . ; \
+	else echo "no $(SHARED)/tools/check-graphql here: skipped"; fi
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""The HTTP application: Saleor's endpoints, health, and the in-process worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+from connector.services import Services, open_services
+from connector.settings import Settings
+from connector.worker import Worker
+from webhooks.manifest import manifest
+from webhooks.receivers import receive
+from webhooks.register import register
+
+
+async def healthz(_: Request) -> PlainTextResponse:
+    """Liveness: the process answers."""
+    return PlainTextResponse("ok")
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the store and the ERP adapter answer."""
+    services: Services = request.app.state.services
+    checks: dict[str, str] = {}
+    try:
+        async with services.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        checks["store"] = "ok"
+    except Exception as exc:  # any failure means not ready; say which
+        checks["store"] = f"unavailable: {type(exc).__name__}"
+    health = await services.adapter.health()
+    checks["erp"] = "ok" if health.ok else f"unavailable: {health.detail}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+
+def create_app(
+    settings: Settings | None = None, services: Services | None = None
+) -> Starlette:
+    """The erplink ASGI app. Given `services`, it uses them and leaves them open."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        shared = services or await open_services(settings)
+        app.state.services = shared
+        stop = asyncio.Event()
+        worker = None
+        if shared.settings.run_worker:
+            worker = asyncio.create_task(Worker(shared).run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            if services is None:
+                await shared.aclose()
+
+    routes = [
+        Route("/api/manifest", manifest, methods=["GET"]),
+        Route("/api/register", register, methods=["POST"]),
+        Route("/api/webhooks/{event}", receive, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

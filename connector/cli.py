@@ -1,0 +1,141 @@
+"""The `erplink` command: serve, work, migrate, inspect the inbox, run the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Coroutine
+from typing import Any
+
+import click
+import uvicorn
+
+from connector.app import create_app
+from connector.errors import ConfigurationError, ErplinkError
+from connector.logs import configure_logging
+from connector.services import open_services
+from connector.settings import Settings
+from connector.store.database import create_engine, migrate
+from connector.store.inbox import InboxStatus
+from connector.worker import Worker
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        return asyncio.run(coroutine)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ErplinkError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from exc
+
+
+@click.group()
+@click.option("--verbose", "-v", is_flag=True, help="Log debug events too.")
+def main(verbose: bool) -> None:
+    """erplink links B2B web accounts in Saleor to their ERP account."""
+    configure_logging(level=logging.DEBUG if verbose else logging.INFO)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Only answer HTTP; run workers apart.")
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Serve Saleor's endpoints (with one worker inside, unless --no-worker)."""
+    settings = Settings()
+    if no_worker:
+        settings = settings.with_overrides(run_worker=False)
+    app = create_app(settings)
+    click.echo(
+        f"erplink on http://{host}:{port}  manifest: {settings.public_url}/api/manifest"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@main.command()
+@click.option("--count", default=1, show_default=True, help="Workers in this process.")
+def worker(count: int) -> None:
+    """Process the inbox (more workers, on any machine, against one PostgreSQL)."""
+
+    async def work() -> None:
+        services = await open_services(Settings())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await asyncio.gather(*(Worker(services).run(stop) for _ in range(count)))
+        finally:
+            await services.aclose()
+
+    _run(work())
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    settings = Settings()
+
+    async def run() -> None:
+        engine = create_engine(settings.resolved_database_url())
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+
+    _run(run())
+    click.echo("schema up to date")
+
+
+@main.group()
+def inbox() -> None:
+    """Inspect deliveries and retry dead letters."""
+
+
+@inbox.command("list")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in InboxStatus]),
+    default=InboxStatus.DEAD.value,
+    show_default=True,
+)
+@click.option("--limit", default=50, show_default=True)
+def inbox_list(status: str, limit: int) -> None:
+    """List deliveries of one status, newest first."""
+
+    async def run() -> None:
+        services = await open_services(Settings())
+        try:
+            counts = await services.inbox.counts()
+            items = await services.inbox.list(InboxStatus(status), limit=limit)
+        finally:
+            await services.aclose()
+        click.echo(
+            "  ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "inbox empty"
+        )
+        for item in items:
+            click.echo(
+                f"#{item.id}  {item.event:<26} attempts={item.attempts}  "
+                f"received={item.received_at:%Y-%m-%d %H:%M:%S}  {item.last_error}"
+            )
+
+    _run(run())
+
+
+@inbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "every", is_flag=True, help="Retry every dead letter.")
+def inbox_retry(ids: tuple[int, ...], every: bool) -> None:
+    """Send dead letters back to the queue."""
+    if not ids and not every:
+        raise click.UsageError("name dead letter ids, or pass --all")
+
+    async def run() -> int:
+        services = await open_services(Settings())
+        try:
+            return await services.inbox.revive(ids)
+        finally:
+            await services.aclose()
+
+    click.echo(f"{_run(run())} dead letters queued again")

@@ -1,0 +1,182 @@
+"""Processing one inbox delivery: the path of a registration after the webhook.
+
+For a customer event: read the customer from the payload, gather the ERP's evidence,
+let the engine decide, write the result to Saleor (customer type and private
+metadata in one `customerUpdate`), then record it in erplink's store with its audit
+entry. Saleor is written before the store so that a failed write leaves the link
+where it was and the retried event decides again; every write is idempotent.
+
+A customer is never released without a decision: until one links them they carry
+the "no pricing" customer type, written together with their waiting state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from connector.evidence import gather_evidence
+from connector.linking.domains import DomainClassifier
+from connector.linking.engine import decide
+from connector.linking.model import Customer, Decision, Evidence, LinkState
+from connector.linking.payload import customer_from_user
+from connector.linking.policy import Policy
+from connector.saleor.pool import SaleorPool
+from connector.store.clock import now
+from connector.store.inbox import InboxItem
+from connector.store.installations import Installation, InstallationStore
+from connector.store.links import Link, LinkStore
+from erp_adapters.base import ErpAdapter
+
+log = structlog.get_logger(__name__)
+
+# States a new customer event may move on from; a link that is linked, or rejected
+# by a person, changes only through support's resync or relink.
+_OPEN_STATES = frozenset(
+    {
+        LinkState.RECEIVED,
+        LinkState.ON_HOLD,
+        LinkState.MATCHING,
+        LinkState.AWAITING_EMAIL_CONFIRMATION,
+        LinkState.AWAITING_REP,
+        LinkState.AWAITING_ADMIN,
+        LinkState.UNMATCHED,
+    }
+)
+STATUS_KEY = "erp.link_status"
+
+
+@dataclass
+class LinkProcessor:
+    """Turns customer events into link decisions written to Saleor and the store."""
+
+    installations: InstallationStore
+    links: LinkStore
+    adapter: ErpAdapter
+    policy: Policy
+    domains: DomainClassifier
+    saleor: SaleorPool
+
+    async def handle(self, item: InboxItem) -> Link | None:
+        """Process one delivery; None when it concerns no customer."""
+        user = json.loads(item.payload).get("user")
+        installation = await self.installations.by_id(item.installation_id)
+        if not user or installation is None:
+            return None
+
+        customer = customer_from_user(user)
+        link = await self.links.get_or_create(
+            installation.id, customer.user_id, customer.email
+        )
+        if link.state not in _OPEN_STATES:
+            return link
+
+        return await self.relink(installation, link, customer, inbox_id=item.id)
+
+    async def relink(
+        self,
+        installation: Installation,
+        link: Link,
+        customer: Customer,
+        *,
+        inbox_id: int | None = None,
+    ) -> Link:
+        """Decide again for a customer and write the outcome everywhere."""
+        attempts = link.claim_attempts + (
+            1
+            if customer.claimed_account
+            and customer.claimed_account != link.claimed_account
+            else 0
+        )
+        evidence = await gather_evidence(self.adapter, customer, self.domains)
+        decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
+        updated = _apply(link, customer, decision, attempts)
+        if _saleor_view(updated) != _saleor_view(link):
+            await self._write_to_saleor(installation, updated)
+        saved = await self.links.save(
+            link,
+            updated,
+            evidence=_evidence_record(decision, evidence),
+            inbox_id=inbox_id,
+        )
+        if saved.state is not link.state:
+            log.info(
+                "link.transition",
+                link=saved.id,
+                from_state=link.state.value,
+                to_state=saved.state.value,
+                reason=saved.reason,
+                strategy=saved.strategy,
+                account=saved.account_number,
+            )
+        return saved
+
+    async def _write_to_saleor(self, installation: Installation, link: Link) -> None:
+        client = self.saleor.client(installation)
+        metadata = {STATUS_KEY: link.state.value}
+        slug = self.policy.no_pricing_customer_type
+        if link.state is LinkState.LINKED:
+            metadata |= {
+                "erp.account": link.account_number,
+                "erp.price_list": link.price_list,
+                "erp.strategy": link.strategy,
+                "erp.linked_at": now().isoformat(timespec="seconds"),
+            }
+            slug = link.customer_type
+        type_id = None
+        if not self.policy.metadata_only:
+            type_id = await self.saleor.customer_type_id(installation, slug)
+        await client.update_customer(
+            link.user_id, private_metadata=metadata, customer_type_id=type_id
+        )
+
+
+def _apply(link: Link, customer: Customer, decision: Decision, attempts: int) -> Link:
+    chosen = decision.account
+    return dataclasses.replace(
+        link,
+        email=customer.email,
+        state=decision.state,
+        reason=decision.reason.value,
+        strategy=decision.strategy.value if decision.strategy else "",
+        account_number=chosen.number if chosen else "",
+        price_list=decision.price_list,
+        customer_type=decision.customer_type
+        if decision.state is LinkState.LINKED
+        else "",
+        candidates=[
+            {
+                "account": c.account.number,
+                "name": c.account.name,
+                "strategy": c.strategy.value,
+                "matched": list(c.matched),
+            }
+            for c in decision.candidates
+        ],
+        claimed_account=customer.claimed_account,
+        claim_attempts=attempts,
+    )
+
+
+def _saleor_view(link: Link) -> tuple[str, str, str]:
+    """What erplink writes to Saleor for a link: it is written only when it changes."""
+    return (link.state.value, link.account_number, link.customer_type)
+
+
+def _evidence_record(decision: Decision, evidence: Evidence) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "strategy": decision.strategy.value if decision.strategy else None,
+        "domain": evidence.domain or None,
+        "domain_excluded": evidence.domain_excluded or None,
+        "contact": evidence.contact.number if evidence.contact else None,
+        "claimed_account": evidence.claimed_account.number
+        if evidence.claimed_account
+        else None,
+        "candidates": [c.account.number for c in decision.candidates],
+        "matched": sorted({m for c in decision.candidates for m in c.matched}),
+    }
+    return {k: v for k, v in record.items() if v not in (None, [])}

@@ -1,0 +1,97 @@
+"""Everything a running erplink shares: store, adapter, policy, clients.
+
+Built once at start-up (`open_services`), handed to the HTTP app and the workers, and
+closed at shutdown. Nothing else holds state between requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from connector.linking.domains import DomainClassifier
+from connector.linking.policy import Policy, load_policy
+from connector.processing import LinkProcessor
+from connector.saleor.pool import SaleorPool
+from connector.settings import Settings
+from connector.store.database import create_engine, migrate, sessionmaker
+from connector.store.inbox import Inbox
+from connector.store.installations import InstallationStore
+from connector.store.links import LinkStore
+from erp_adapters.base import ErpAdapter
+from erp_adapters.registry import load_adapter
+from webhooks.jwks import fetch_jwks
+from webhooks.signatures import WebhookVerifier
+
+
+@dataclass
+class Services:
+    """The shared parts of one erplink process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    inbox: Inbox
+    links: LinkStore
+    installations: InstallationStore
+    verifier: WebhookVerifier
+    adapter: ErpAdapter
+    policy: Policy
+    saleor: SaleorPool
+    processor: LinkProcessor
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def aclose(self) -> None:
+        """Close the adapter, the Saleor clients and the database pool."""
+        await self.adapter.close()
+        await self.saleor.aclose()
+        await self.engine.dispose()
+
+
+async def open_services(
+    settings: Settings, *, run_migrations: bool | None = None
+) -> Services:
+    """Connect everything; migrations run by default on SQLite only.
+
+    Raises:
+        ConfigurationError: the policy, the adapter or its data cannot be used.
+    """
+    policy = load_policy(settings.policy_file)
+    adapter = load_adapter(settings.adapter, settings.adapter_options)
+    await adapter.health()  # a missing or malformed ERP file fails start-up here
+    engine = create_engine(settings.resolved_database_url())
+    if (
+        run_migrations
+        if run_migrations is not None
+        else engine.dialect.name == "sqlite"
+    ):
+        await migrate(engine)
+
+    sessions = sessionmaker(engine)
+    installations = InstallationStore(sessions, settings.resolved_secret())
+    links = LinkStore(sessions)
+    saleor = SaleorPool(timeout_s=settings.saleor_timeout_s)
+    processor = LinkProcessor(
+        installations=installations,
+        links=links,
+        adapter=adapter,
+        policy=policy,
+        domains=DomainClassifier(policy.extra_free_mail_domains),
+        saleor=saleor,
+    )
+    verifier = WebhookVerifier(
+        installations, fetch_jwks, refetch_interval_s=settings.jwks_refetch_interval_s
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        inbox=Inbox(sessions),
+        links=links,
+        installations=installations,
+        verifier=verifier,
+        adapter=adapter,
+        policy=policy,
+        saleor=saleor,
+        processor=processor,
+    )

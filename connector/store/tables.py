@@ -1,0 +1,117 @@
+"""The store's tables. Migrations in `connector/migrations` create exactly these;
+`tests/store/test_migrations.py` fails when the two drift apart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base: every table of erplink's own store."""
+
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class InstallationRow(Base):
+    """One Saleor store that installed erplink, keyed by its API URL."""
+
+    __tablename__ = "installations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_url: Mapped[str] = mapped_column(String(500), unique=True)
+    app_id: Mapped[str] = mapped_column(String(200))
+    domain: Mapped[str] = mapped_column(String(300))
+    token_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    jwks: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class InboxRow(Base):
+    """A webhook delivery, stored before it was answered; the worker's queue."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "payload_hash", name="uq_inbox_payload"),
+        Index("ix_inbox_due", "status", "due_at"),
+        Index("ix_inbox_subject", "installation_id", "subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id"))
+    event: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    locked_by: Mapped[str] = mapped_column(String(100), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class LinkRow(Base):
+    """erplink's record of one web account's link: the only source of link state."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "user_id", name="uq_links_user"),
+        Index("ix_links_email", "email"),
+        Index("ix_links_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id"))
+    user_id: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    state: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    strategy: Mapped[str] = mapped_column(String(32), default="")
+    account_number: Mapped[str] = mapped_column(String(64), default="")
+    price_list: Mapped[str] = mapped_column(String(64), default="")
+    customer_type: Mapped[str] = mapped_column(String(100), default="")
+    candidates: Mapped[list[Any]] = mapped_column(default=list)
+    claimed_account: Mapped[str] = mapped_column(String(64), default="")
+    claim_attempts: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    linked_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """One transition of a link: who, when, why, and the evidence behind it."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_link", "link_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    from_state: Mapped[str] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    inbox_id: Mapped[int | None]

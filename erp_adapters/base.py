@@ -1,0 +1,103 @@
+"""The ERP adapter protocol: the one seam between erplink and a merchant's ERP.
+
+An adapter answers a handful of read-only questions about the customer master. It
+never writes to the ERP. Every adapter translates its own failures into the errors
+below at its boundary (`raise ErpUnavailableError(...) from exc`), so the worker can
+tell "wait and retry" from "a merchant must fix the configuration".
+
+Error tree::
+
+    ErpError                      (connector.errors.ErplinkError)
+    ├── ErpNotFoundError          the thing asked for does not exist (rarely raised:
+    │                             lookups return None or an empty list instead)
+    ├── ErpUnauthorizedError      credentials refused; retrying will not help
+    ├── ErpUnavailableError       timeout, outage, 5xx, malformed answer; retry later
+    └── ErpMisconfiguredError     file, table or column missing; fix the settings
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from connector.errors import ErplinkError
+from connector.linking.model import Account, Contact
+
+
+class ErpError(ErplinkError):
+    """Root of the errors an ERP adapter raises."""
+
+    code = "erp_error"
+
+
+class ErpNotFoundError(ErpError):
+    """The ERP has no such record."""
+
+    code = "erp_not_found"
+
+
+class ErpUnauthorizedError(ErpError):
+    """The ERP refused the configured credentials."""
+
+    code = "erp_unauthorized"
+
+
+class ErpUnavailableError(ErpError):
+    """The ERP did not answer usefully in time; the caller should retry later."""
+
+    code = "erp_unavailable"
+    transient = True
+
+
+class ErpMisconfiguredError(ErpError):
+    """The adapter's settings point at something that does not exist."""
+
+    code = "erp_misconfigured"
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What an adapter says about itself, in words a merchant understands."""
+
+    ok: bool
+    accounts: int | None
+    detail: str
+
+
+@runtime_checkable
+class ErpAdapter(Protocol):
+    """Read-only access to the ERP's customer master.
+
+    Lookups are exact and case-insensitive on e-mail addresses and domains. Values
+    are always literal: no adapter may interpret `*`, `|`, `..` or SQL syntax in them.
+    """
+
+    name: str
+
+    async def account_by_number(self, number: str) -> Account | None:
+        """The account with exactly this number (leading zeros matter), or None."""
+        ...
+
+    async def accounts_by_domain(self, domain: str, limit: int = 50) -> list[Account]:
+        """Accounts with an e-mail address at `domain` (a registrable domain, lower
+        case), blocked ones included, at most `limit`, ordered by account number."""
+        ...
+
+    async def contact_by_email(self, email: str) -> tuple[Contact, Account] | None:
+        """The contact (or account) whose e-mail address is exactly `email`, with its
+        account; None when nobody at the ERP has that address."""
+        ...
+
+    def accounts_changed_since(self, since: datetime | None) -> AsyncIterator[Account]:
+        """Every account changed since `since` (all of them for None), in pages."""
+        ...
+
+    async def health(self) -> Health:
+        """Whether the ERP answers, and how many accounts it sees."""
+        ...
+
+    async def close(self) -> None:
+        """Release files, pools and connections."""
+        ...

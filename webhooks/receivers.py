@@ -1,0 +1,111 @@
+"""`POST /api/webhooks/<event>`: verify, store durably, answer. Nothing slow here.
+
+Answers: 200 stored (or stored before: a redelivery is one event), 401 unsigned or
+from a Saleor that never installed erplink, 400 not a customer event, 413 too large
+(the body is not read past the limit), 503 the store is down, so Saleor retries.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from connector.errors import SignatureError, StoreUnavailableError
+from connector.services import Services
+from connector.store.inbox import InboxStatus
+from webhooks.manifest import EVENT_BY_PATH
+from webhooks.responses import error_reply
+
+log = structlog.get_logger(__name__)
+
+
+class BodyTooLargeError(Exception):
+    """The request body passed the configured limit."""
+
+
+async def receive(request: Request) -> Response:
+    """Take one webhook delivery."""
+    services: Services = request.app.state.services
+    event = EVENT_BY_PATH.get(request.path_params["event"])
+    if event is None:
+        return error_reply(404, "UNKNOWN_EVENT", "erplink does not subscribe to this")
+    try:
+        body = await _read_limited(request, services.settings.max_body_bytes)
+    except BodyTooLargeError:
+        return error_reply(413, "BODY_TOO_LARGE", "the payload is over the limit")
+
+    installation = await services.installations.get(
+        request.headers.get("saleor-api-url", "")
+    )
+    if installation is None:
+        log.warning("webhook.unknown_installation", webhook_event=event)
+        return error_reply(
+            401, "UNKNOWN_INSTALLATION", "this Saleor has not installed erplink"
+        )
+    try:
+        signature = request.headers.get("saleor-signature", "")
+        await services.verifier.verify(installation, signature, body)
+    except SignatureError as exc:
+        log.warning("webhook.rejected_signature", webhook_event=event, reason=str(exc))
+        return error_reply(401, exc.code.upper(), str(exc))
+
+    payload = _customer_payload(body)
+    if payload is None:
+        return error_reply(400, "INVALID_PAYLOAD", "the body is not a customer event")
+
+    own = _issued_by(payload) == installation.app_id
+    status = InboxStatus.IGNORED if own else InboxStatus.PENDING
+    try:
+        stored = await services.inbox.add(
+            installation.id,
+            event,
+            body,
+            subject=str(payload["user"]["id"]),
+            status=status,
+        )
+    except StoreUnavailableError:
+        log.error("webhook.store_unavailable", webhook_event=event)
+        return error_reply(503, "STORE_UNAVAILABLE", "try again later")
+
+    if stored and not own:
+        services.wakeup.set()
+    log.info("webhook.received", webhook_event=event, new=stored, own=own)
+    return JSONResponse({"success": True})
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLargeError
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLargeError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _customer_payload(body: bytes) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user = payload.get("user")
+    if not isinstance(user, dict) or not user.get("id"):
+        return None
+    return payload
+
+
+def _issued_by(payload: dict[str, Any]) -> str | None:
+    principal = payload.get("issuingPrincipal") or {}
+    if principal.get("__typename") == "App":
+        return str(principal.get("id"))
+    return None

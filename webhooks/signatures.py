@@ -1,0 +1,130 @@
+"""Webhook signatures: Saleor's detached JWS (RS256, RFC 7797) on the raw body.
+
+Keys come from the installation's cached JWKS. On an unknown `kid` or a failed check
+the JWKS is fetched again once (at most every `refetch_interval_s` per installation,
+so forged requests cannot make erplink hammer Saleor) and the check repeated: Saleor
+switches keys and signatures at once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import jwt
+import structlog
+from jwt.algorithms import RSAAlgorithm
+
+from connector.errors import SignatureError
+from connector.store.installations import Installation, InstallationStore
+
+log = structlog.get_logger(__name__)
+
+_JWS = jwt.PyJWS(algorithms=["RS256"])
+
+JwksFetcher = Callable[[str], Awaitable[str]]
+
+
+def verify_signature(signature: str, body: bytes, jwks: str) -> None:
+    """Check a detached JWS over `body` against a JWKS document.
+
+    Raises:
+        SignatureError: missing or malformed header, unknown key, or a bad signature.
+    """
+    header = _header(signature)
+    key = _keys(jwks).get(str(header.get("kid")))
+    if key is None:
+        raise SignatureError("the signing key is not in the store's JWKS")
+    if header.get("b64") is not False:
+        raise SignatureError("the signature must have a detached, unencoded payload")
+    try:
+        _JWS.decode_complete(
+            signature, key=key, algorithms=["RS256"], detached_payload=body
+        )
+    except jwt.PyJWTError as exc:
+        raise SignatureError("the signature does not match the body") from exc
+
+
+def _header(signature: str) -> dict[str, Any]:
+    if not signature or signature.count(".") != 2 or ".." not in signature:
+        raise SignatureError("Saleor-Signature is not a detached JWS")
+    try:
+        header: dict[str, Any] = jwt.get_unverified_header(signature)
+    except jwt.PyJWTError as exc:
+        raise SignatureError("Saleor-Signature has an unreadable header") from exc
+    if header.get("alg") != "RS256":
+        raise SignatureError("only RS256 signatures are accepted")
+    return header
+
+
+_KEY_CACHE: dict[str, dict[str, Any]] = {}
+
+
+def _keys(jwks: str) -> dict[str, Any]:
+    """Public keys by kid, parsed once per distinct JWKS document."""
+    cached = _KEY_CACHE.get(jwks)
+    if cached is not None:
+        return cached
+    try:
+        keys = {
+            str(k["kid"]): RSAAlgorithm.from_jwk(k)
+            for k in json.loads(jwks).get("keys", [])
+            if k.get("kty") == "RSA"
+        }
+    except (ValueError, KeyError, TypeError, jwt.PyJWTError) as exc:
+        raise SignatureError("the stored JWKS cannot be read") from exc
+    if len(_KEY_CACHE) > 64:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[jwks] = keys
+    return keys
+
+
+class WebhookVerifier:
+    """Verifies deliveries of one erplink against each installation's JWKS."""
+
+    def __init__(
+        self,
+        installations: InstallationStore,
+        fetch_jwks: JwksFetcher,
+        *,
+        refetch_interval_s: float = 30.0,
+    ) -> None:
+        self._installations = installations
+        self._fetch = fetch_jwks
+        self._interval = refetch_interval_s
+        self._last_fetch: dict[int, float] = {}
+
+    async def verify(
+        self, installation: Installation, signature: str, body: bytes
+    ) -> None:
+        """Verify, refetching the JWKS once when the cached one does not fit.
+
+        Raises:
+            SignatureError: the delivery is not signed by this Saleor.
+        """
+        try:
+            verify_signature(signature, body, installation.jwks)
+            return
+        except SignatureError as first:
+            _header(signature)  # a malformed header is final: no refetch for it
+            jwks = await self._refetch(installation)
+            if jwks is None:
+                raise first
+        verify_signature(signature, body, jwks)
+
+    async def _refetch(self, installation: Installation) -> str | None:
+        last = self._last_fetch.get(installation.id, 0.0)
+        if time.monotonic() - last < self._interval:
+            return None
+        self._last_fetch[installation.id] = time.monotonic()
+        try:
+            jwks = await self._fetch(installation.api_url)
+        except Exception as exc:  # a failed refetch must not turn into a 500
+            log.warning("webhook.jwks_refetch_failed", error=type(exc).__name__)
+            return None
+        if jwks != installation.jwks:
+            await self._installations.update_jwks(installation.id, jwks)
+            log.info("webhook.jwks_refreshed", installation=installation.id)
+        return jwks
