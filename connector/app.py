@@ -38,7 +38,9 @@ async def readyz(request: Request) -> JSONResponse:
     health = await services.adapter.health()
     checks["erp"] = "ok" if health.ok else f"unavailable: {health.detail}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+    missing = {url: slugs for url, slugs in services.missing_types.items() if slugs}
+    body = {"ready": ready, **checks, "missing_customer_types": missing}
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 def create_app(
@@ -51,6 +53,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         shared = services or await open_services(settings)
         app.state.services = shared
+        await shared.check_customer_types()
         stop = asyncio.Event()
         worker = None
         if shared.settings.run_worker:

@@ -32,8 +32,10 @@ def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
 
 @click.group()
 @click.option("--verbose", "-v", is_flag=True, help="Log debug events too.")
-def main(verbose: bool) -> None:
+@click.pass_context
+def main(context: click.Context, verbose: bool) -> None:
     """erplink links B2B web accounts in Saleor to their ERP account."""
+    context.obj = {"verbose": verbose}
     configure_logging(level=logging.DEBUG if verbose else logging.INFO)
 
 
@@ -139,3 +141,50 @@ def inbox_retry(ids: tuple[int, ...], every: bool) -> None:
             await services.aclose()
 
     click.echo(f"{_run(run())} dead letters queued again")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="erplink's port.")
+@click.option("--sandbox-port", default=8001, show_default=True)
+@click.option("--exit", "exit_after", is_flag=True, help="Stop after the table.")
+@click.pass_context
+def demo(
+    context: click.Context, port: int, sandbox_port: int, exit_after: bool
+) -> None:
+    """Run erplink beside a sandbox Saleor and register one customer per outcome.
+
+    Only warnings are logged, so that the table stands out; -v logs every event.
+    """
+    if not context.obj["verbose"]:
+        configure_logging(level=logging.WARNING)
+    from connector.demo import (
+        demo_settings,
+        outcome_table,
+        register_everyone,
+        start_demo,
+    )
+
+    async def run() -> None:
+        settings = demo_settings(Settings().data_dir / "demo")
+        running = await start_demo(settings, port=port, sandbox_port=sandbox_port)
+        try:
+            await register_everyone(running)
+            click.echo(outcome_table(running))
+            settled = len(running.outcomes)
+            click.echo(
+                f"\n{settled} registrations settled in {running.elapsed_s:.2f} s"
+            )
+            click.echo(
+                f"erplink:        {running.server.url}  (manifest: /api/manifest)"
+            )
+            click.echo(f"sandbox Saleor: {running.sandbox.api_url}")
+            if not exit_after:
+                click.echo("serving; Ctrl-C stops")
+                await running.server.task
+        finally:
+            await running.stop()
+
+    try:
+        _run(run())
+    except KeyboardInterrupt:
+        click.echo("stopped")

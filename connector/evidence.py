@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from connector.linking.domains import DomainClassifier
-from connector.linking.model import Customer, Evidence
+from connector.linking.model import Account, Customer, Evidence
 from erp_adapters.base import ErpAdapter, ErpUnavailableError
 
 ERP_TIMEOUT_S = 10.0
@@ -48,9 +48,9 @@ async def gather_evidence(
     )
 
 
-async def _claimed(adapter: ErpAdapter, number: str):  # type: ignore[no-untyped-def]
+async def _claimed(adapter: ErpAdapter, number: str) -> Account | None:
     return await adapter.account_by_number(number) if number else None
 
 
-async def _none() -> list[object]:
+async def _none() -> list[Account]:
     return []

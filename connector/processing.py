@@ -22,9 +22,10 @@ import structlog
 from connector.evidence import gather_evidence
 from connector.linking.domains import DomainClassifier
 from connector.linking.engine import decide
-from connector.linking.model import Customer, Decision, Evidence, LinkState
+from connector.linking.model import Customer, Decision, Evidence, LinkState, Reason
 from connector.linking.payload import customer_from_user
 from connector.linking.policy import Policy
+from connector.saleor.errors import SaleorMutationError, StaleCustomerTypesError
 from connector.saleor.pool import SaleorPool
 from connector.store.clock import now
 from connector.store.inbox import InboxItem
@@ -86,14 +87,11 @@ class LinkProcessor:
         inbox_id: int | None = None,
     ) -> Link:
         """Decide again for a customer and write the outcome everywhere."""
-        attempts = link.claim_attempts + (
-            1
-            if customer.claimed_account
-            and customer.claimed_account != link.claimed_account
-            else 0
-        )
+        new_claim = customer.claimed_account not in ("", link.claimed_account)
+        attempts = link.claim_attempts + int(new_claim)
         evidence = await gather_evidence(self.adapter, customer, self.domains)
         decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
+        decision = await self._ensure_type_exists(installation, decision)
         updated = _apply(link, customer, decision, attempts)
         if _saleor_view(updated) != _saleor_view(link):
             await self._write_to_saleor(installation, updated)
@@ -115,6 +113,22 @@ class LinkProcessor:
             )
         return saved
 
+    async def _ensure_type_exists(
+        self, installation: Installation, decision: Decision
+    ) -> Decision:
+        """A link whose customer type the store lacks waits for an admin instead."""
+        if decision.state is not LinkState.LINKED or self.policy.metadata_only:
+            return decision
+        if await self.saleor.has_customer_type(installation, decision.customer_type):
+            return decision
+
+        log.warning("link.customer_type_missing", customer_type=decision.customer_type)
+        return dataclasses.replace(
+            decision,
+            state=LinkState.AWAITING_ADMIN,
+            reason=Reason.CUSTOMER_TYPE_MISSING,
+        )
+
     async def _write_to_saleor(self, installation: Installation, link: Link) -> None:
         client = self.saleor.client(installation)
         metadata = {STATUS_KEY: link.state.value}
@@ -130,9 +144,17 @@ class LinkProcessor:
         type_id = None
         if not self.policy.metadata_only:
             type_id = await self.saleor.customer_type_id(installation, slug)
-        await client.update_customer(
-            link.user_id, private_metadata=metadata, customer_type_id=type_id
-        )
+        try:
+            await client.update_customer(
+                link.user_id, private_metadata=metadata, customer_type_id=type_id
+            )
+        except SaleorMutationError as exc:
+            if not any(e.get("field") == "customerType" for e in exc.errors):
+                raise
+            self.saleor.forget_types(installation.api_url)
+            raise StaleCustomerTypesError(
+                f"customer type {slug!r} vanished from the store; deciding again"
+            ) from exc
 
 
 def _apply(link: Link, customer: Customer, decision: Decision, attempts: int) -> Link:
@@ -176,6 +198,8 @@ def _evidence_record(decision: Decision, evidence: Evidence) -> dict[str, Any]:
         "claimed_account": evidence.claimed_account.number
         if evidence.claimed_account
         else None,
+        "price_list": decision.price_list or None,
+        "customer_type": decision.customer_type or None,
         "candidates": [c.account.number for c in decision.candidates],
         "matched": sorted({m for c in decision.candidates for m in c.matched}),
     }

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connector.errors import ErplinkError
 from connector.linking.domains import DomainClassifier
 from connector.linking.policy import Policy, load_policy
 from connector.processing import LinkProcessor
@@ -24,6 +26,8 @@ from erp_adapters.base import ErpAdapter
 from erp_adapters.registry import load_adapter
 from webhooks.jwks import fetch_jwks
 from webhooks.signatures import WebhookVerifier
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -41,6 +45,30 @@ class Services:
     saleor: SaleorPool
     processor: LinkProcessor
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    missing_types: dict[str, list[str]] = field(default_factory=dict)
+
+    async def check_customer_types(self) -> dict[str, list[str]]:
+        """Per installation, the mapped customer types its store lacks (logged).
+
+        A store that cannot be asked right now is skipped: linking checks again.
+        """
+        if self.policy.metadata_only:
+            return {}
+        wanted = set(self.policy.customer_types)
+        for installation in await self.installations.all():
+            try:
+                missing = await self.saleor.missing_types(installation, wanted)
+            except ErplinkError as exc:
+                log.warning("startup.customer_types_unchecked", error=exc.code)
+                continue
+            self.missing_types[installation.api_url] = missing
+            if missing:
+                log.warning(
+                    "startup.customer_types_missing",
+                    api_url=installation.api_url,
+                    missing=missing,
+                )
+        return self.missing_types
 
     async def aclose(self) -> None:
         """Close the adapter, the Saleor clients and the database pool."""

@@ -14,6 +14,7 @@ import os
 import random
 import socket
 from collections import defaultdict
+from collections.abc import Awaitable
 from datetime import timedelta
 
 import structlog
@@ -109,8 +110,8 @@ class Worker:
         )
 
 
-async def _first(*waits: object) -> None:
-    tasks = [asyncio.ensure_future(w) for w in waits]  # type: ignore[arg-type]
+async def _first(*waits: Awaitable[object]) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:

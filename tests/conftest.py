@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from connector.demo import Demo, start_demo
+from connector.settings import Settings
 from connector.store.database import create_engine, migrate, sessionmaker
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -94,3 +96,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 def sessions(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
     """Sessions on the test's own database."""
     return sessionmaker(engine)
+
+
+@pytest.fixture
+async def demo(database_url: str, tmp_path: Path) -> AsyncIterator[Demo]:
+    """erplink installed in a sandbox Saleor, both on loopback, nobody registered."""
+    settings = Settings(
+        data_dir=tmp_path, database_url=database_url, worker_poll_s=0.05
+    )
+    running = await start_demo(settings, port=0, sandbox_port=0)
+    yield running
+    await running.stop()

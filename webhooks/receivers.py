@@ -34,17 +34,22 @@ async def receive(request: Request) -> Response:
     if event is None:
         return error_reply(404, "UNKNOWN_EVENT", "erplink does not subscribe to this")
     try:
-        body = await _read_limited(request, services.settings.max_body_bytes)
+        return await _take(services, request, event)
     except BodyTooLargeError:
         return error_reply(413, "BODY_TOO_LARGE", "the payload is over the limit")
+    except StoreUnavailableError:
+        log.error("webhook.store_unavailable", webhook_event=event)
+        return error_reply(503, "STORE_UNAVAILABLE", "try again later")
 
-    installation = await services.installations.get(
-        request.headers.get("saleor-api-url", "")
-    )
+
+async def _take(services: Services, request: Request, event: str) -> Response:
+    body = await _read_limited(request, services.settings.max_body_bytes)
+    api_url = request.headers.get("saleor-api-url", "")
+    installation = await services.installations.get(api_url)
     if installation is None:
         log.warning("webhook.unknown_installation", webhook_event=event)
         return error_reply(
-            401, "UNKNOWN_INSTALLATION", "this Saleor has not installed erplink"
+            401, "UNKNOWN_INSTALLATION", "this Saleor never installed erplink"
         )
     try:
         signature = request.headers.get("saleor-signature", "")
@@ -59,18 +64,10 @@ async def receive(request: Request) -> Response:
 
     own = _issued_by(payload) == installation.app_id
     status = InboxStatus.IGNORED if own else InboxStatus.PENDING
-    try:
-        stored = await services.inbox.add(
-            installation.id,
-            event,
-            body,
-            subject=str(payload["user"]["id"]),
-            status=status,
-        )
-    except StoreUnavailableError:
-        log.error("webhook.store_unavailable", webhook_event=event)
-        return error_reply(503, "STORE_UNAVAILABLE", "try again later")
-
+    subject = str(payload["user"]["id"])
+    stored = await services.inbox.add(
+        installation.id, event, body, subject=subject, status=status
+    )
     if stored and not own:
         services.wakeup.set()
     log.info("webhook.received", webhook_event=event, new=stored, own=own)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from connector.errors import ErplinkError
+from connector.saleor.client import SaleorClient
 from connector.services import Services
 from webhooks.jwks import fetch_jwks
 from webhooks.responses import error_reply
@@ -56,11 +57,9 @@ async def register(request: Request) -> Response:
         return error_reply(401, "INVALID_TOKEN", "Saleor does not know this app token")
 
     domain = request.headers.get("saleor-domain", "")
-    installation = await services.installations.save(
-        api_url, app_id, domain, token, jwks
-    )
+    await services.installations.save(api_url, app_id, domain, token, jwks)
     services.saleor.forget(api_url)
-    await _report_missing_types(services, installation)
+    await services.check_customer_types()
     log.info("register.installed", api_url=api_url, app_id=app_id)
     return JSONResponse({"success": True})
 
@@ -74,23 +73,5 @@ async def _auth_token(request: Request) -> str:
     return token if isinstance(token, str) else ""
 
 
-def _probe_client(api_url: str, token: str):  # type: ignore[no-untyped-def]
-    from connector.saleor.client import SaleorClient
-
+def _probe_client(api_url: str, token: str) -> SaleorClient:
     return SaleorClient(api_url, token, retries=1)
-
-
-async def _report_missing_types(services: Services, installation: object) -> None:
-    """Name the mapped customer types the store lacks; linking waits for them."""
-    if services.policy.metadata_only:
-        return
-    try:
-        missing = await services.saleor.missing_types(
-            installation,
-            set(services.policy.customer_types),  # type: ignore[arg-type]
-        )
-    except ErplinkError as exc:
-        log.warning("register.customer_types_unchecked", error=str(exc))
-        return
-    if missing:
-        log.warning("register.customer_types_missing", missing=missing)

@@ -133,6 +133,7 @@ class Reason(enum.StrEnum):
     STRATEGY_NEEDS_REP = "strategy_needs_rep"
     CREDIT_LIMIT_OVER_THRESHOLD = "credit_limit_over_threshold"
     PRICE_LIST_UNMAPPED = "price_list_unmapped"
+    CUSTOMER_TYPE_MISSING = "customer_type_missing"
     ACCOUNT_BLOCKED = "account_blocked"
     FREE_MAIL_DOMAIN = "free_mail_domain"
     DISPOSABLE_DOMAIN = "disposable_domain"

@@ -5,6 +5,7 @@
     SaleorError                    (connector.errors.ErplinkError)
     ├── SaleorUnavailableError     network error, timeout or 5xx after the retries
     ├── SaleorGraphQLError         top-level GraphQL errors (a missing permission)
+    ├── StaleCustomerTypesError    a cached customer type no longer exists
     └── SaleorMutationError        the mutation's own `errors` list
 """
 
@@ -32,6 +33,13 @@ class SaleorGraphQLError(SaleorError):
     """Saleor refused the operation as a whole."""
 
     code = "saleor_graphql_error"
+
+
+class StaleCustomerTypesError(SaleorError):
+    """A customer type erplink knew is gone from the store; decide again."""
+
+    code = "stale_customer_types"
+    transient = True
 
 
 class SaleorMutationError(SaleorError):

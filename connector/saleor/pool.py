@@ -42,6 +42,14 @@ class SaleorPool:
             )
         return types[slug]
 
+    async def has_customer_type(self, installation: Installation, slug: str) -> bool:
+        """Whether the store has the customer type `slug` (fetched again on a miss)."""
+        try:
+            await self.customer_type_id(installation, slug)
+        except ConfigurationError:
+            return False
+        return True
+
     async def missing_types(
         self, installation: Installation, slugs: set[str]
     ) -> list[str]:
@@ -49,6 +57,10 @@ class SaleorPool:
         types = await self.client(installation).customer_types()
         self._types[installation.api_url] = types
         return sorted(slugs - types.keys())
+
+    def forget_types(self, api_url: str) -> None:
+        """Drop the cached customer types of a store: they are read again."""
+        self._types.pop(api_url, None)
 
     def forget(self, api_url: str) -> None:
         """Drop a client whose token changed (reinstall)."""

@@ -15,16 +15,15 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connector.errors import StoreUnavailableError
 from connector.store.clock import as_utc, now
+from connector.store.errors import store_errors
 from connector.store.tables import InboxRow
 
 
@@ -94,13 +93,11 @@ class Inbox:
             "received_at": moment,
             "finished_at": moment if status is InboxStatus.IGNORED else None,
         }
-        try:
+        with store_errors("store the event"):
             async with self._sessions.begin() as session:
                 insert = _insert_for(session)(InboxRow).values(**values)
                 result = await session.execute(insert.on_conflict_do_nothing())
-        except OperationalError as exc:
-            raise StoreUnavailableError("the inbox could not store the event") from exc
-        return bool(result.rowcount)
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     async def claim(
         self, worker: str, *, limit: int = 10, lease: timedelta
@@ -173,7 +170,7 @@ class Inbox:
             statement = statement.where(InboxRow.id.in_(item_ids))
         async with self._sessions.begin() as session:
             result = await session.execute(statement)
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(cast(CursorResult[Any], result).rowcount)
 
     async def list(
         self, status: InboxStatus | None = None, *, limit: int = 100

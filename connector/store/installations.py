@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.errors import ConfigurationError
 from connector.store.clock import as_utc, now
+from connector.store.errors import store_errors
 from connector.store.tables import InstallationRow
 
 
@@ -86,9 +87,13 @@ class InstallationStore:
                 .values(jwks=jwks, updated_at=now())
             )
 
-    async def _one(self, condition: object) -> Installation | None:
+    async def _one(self, condition: ColumnElement[bool]) -> Installation | None:
+        with store_errors("read the installation"):
+            return await self._read_one(condition)
+
+    async def _read_one(self, condition: ColumnElement[bool]) -> Installation | None:
         async with self._sessions() as session:
-            row = await session.scalar(select(InstallationRow).where(condition))  # type: ignore[arg-type]
+            row = await session.scalar(select(InstallationRow).where(condition))
         return self._installation(row) if row else None
 
     def _installation(self, row: InstallationRow) -> Installation:

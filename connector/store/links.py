@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -179,7 +179,7 @@ class LinkStore:
         )
         async with self._sessions.begin() as session:
             result = await session.execute(statement)
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if cast(CursorResult[Any], result).rowcount != 1:
                 raise LinkConflictError(f"link {old.id} changed under us")
             session.add(audit)
         return dataclasses.replace(

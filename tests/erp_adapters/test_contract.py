@@ -1,0 +1,52 @@
+"""Runs the adapter contract (`contract.py`) against every adapter.
+
+To add an adapter, write a builder that turns `ContractData` into a ready adapter
+(loading the rows into its database or mock first) and add one entry to `BUILDERS`.
+A builder whose service is not reachable calls `pytest.skip` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import pytest
+import pytest_asyncio
+
+from erp_adapters.base import ErpAdapter
+from erp_adapters.csv import CsvAdapter
+
+from .contract import CHECKS, CONTRACT_DATA, Check, ContractData
+
+
+@asynccontextmanager
+async def csv_adapter(data: ContractData) -> AsyncIterator[ErpAdapter]:
+    adapter = CsvAdapter(data.accounts_csv, data.contacts_csv)
+    try:
+        yield adapter
+    finally:
+        await adapter.close()
+
+
+Builder = Callable[[ContractData], AbstractAsyncContextManager[ErpAdapter]]
+BUILDERS: dict[str, Builder] = {
+    "csv": csv_adapter,
+}
+
+
+@pytest_asyncio.fixture(params=sorted(BUILDERS))
+async def adapter(request: pytest.FixtureRequest) -> AsyncIterator[ErpAdapter]:
+    async with BUILDERS[request.param](CONTRACT_DATA) as built:
+        yield built
+
+
+def test_every_builder_gives_an_erp_adapter() -> None:
+    # when / then
+    assert all(callable(build) for build in BUILDERS.values())
+    assert isinstance(CsvAdapter(CONTRACT_DATA.accounts_csv), ErpAdapter)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__[6:])
+async def test_contract(adapter: ErpAdapter, check: Check) -> None:
+    await check(adapter)
