@@ -21,6 +21,10 @@ from connector.store.inbox import InboxStatus
 from connector.worker import Worker
 
 
+def _level(quiet: bool) -> int:
+    return logging.WARNING if quiet else logging.INFO
+
+
 def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
     try:
         return asyncio.run(coroutine)
@@ -36,7 +40,9 @@ def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
 def main(context: click.Context, verbose: bool) -> None:
     """erplink links B2B web accounts in Saleor to their ERP account."""
     context.obj = {"verbose": verbose}
-    configure_logging(level=logging.DEBUG if verbose else logging.INFO)
+    # Servers log every event; one-shot commands only what needs attention.
+    quiet = context.invoked_subcommand not in {"serve", "worker"}
+    configure_logging(level=logging.DEBUG if verbose else _level(quiet))
 
 
 @main.command()
@@ -48,11 +54,18 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     settings = Settings()
     if no_worker:
         settings = settings.with_overrides(run_worker=False)
+    _run(_preflight(settings))
     app = create_app(settings)
     click.echo(
         f"erplink on http://{host}:{port}  manifest: {settings.public_url}/api/manifest"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+async def _preflight(settings: Settings) -> None:
+    """Fail before serving, with the message, when the setup cannot work."""
+    services = await open_services(settings)
+    await services.aclose()
 
 
 @main.command()
@@ -147,16 +160,11 @@ def inbox_retry(ids: tuple[int, ...], every: bool) -> None:
 @click.option("--port", default=8000, show_default=True, help="erplink's port.")
 @click.option("--sandbox-port", default=8001, show_default=True)
 @click.option("--exit", "exit_after", is_flag=True, help="Stop after the table.")
-@click.pass_context
-def demo(
-    context: click.Context, port: int, sandbox_port: int, exit_after: bool
-) -> None:
+def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
     """Run erplink beside a sandbox Saleor and register one customer per outcome.
 
     Only warnings are logged, so that the table stands out; -v logs every event.
     """
-    if not context.obj["verbose"]:
-        configure_logging(level=logging.WARNING)
     from connector.demo import (
         demo_settings,
         outcome_table,
@@ -188,3 +196,7 @@ def demo(
         _run(run())
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+if __name__ == "__main__":
+    main()
