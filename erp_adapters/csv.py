@@ -637,20 +637,23 @@ def _parse_accounts(
 
 def _parse_contacts(
     text: str, path: Path, overrides: Mapping[str, str]
-) -> list[Contact]:
-    """Every contact row that names an account and has an e-mail address."""
+) -> Iterator[tuple[str, str, str, str]]:
+    """(number, account number, name, e-mail) of every row with an account and an
+    address; a generator, so that no row outlives its indexing."""
     header, rows = _rows(text, path)
     required = ("account_number", "email")
     positions = _positions(header, CONTACT_COLUMNS, overrides, required, path)
     width = len(header)
     cells = itemgetter(*(positions.get(field, width) for field in CONTACT_COLUMNS))
-    contacts = []
-    for _line, row in rows:
-        row.append("")  # the cell of fields without a column
-        number, account_number, name, email = map(str.strip, cells(row))
-        if email and account_number:
-            contacts.append(Contact(number, account_number, name, email))
-    return contacts
+
+    def contacts() -> Iterator[tuple[str, str, str, str]]:
+        for _line, row in rows:
+            row.append("")  # the cell of fields without a column
+            number, account_number, name, email = map(str.strip, cells(row))
+            if email and account_number:
+                yield number, account_number, name, email
+
+    return contacts()
 
 
 def _addresses(field: str) -> list[str]:
@@ -685,15 +688,15 @@ class _Index:
     def ambiguous_count(self) -> int:
         return len(self._ambiguous)
 
-    def add_contacts(self, contacts: Iterable[Contact]) -> int:
+    def add_contacts(self, contacts: Iterable[tuple[str, str, str, str]]) -> int:
         """Indexes contacts of known accounts; returns how many were indexed."""
         indexed = 0
-        for contact in contacts:
-            account = self._accounts.get(contact.account_number)
+        for number, account_number, name, email in contacts:
+            account = self._accounts.get(account_number)
             if account is None:
                 continue  # a prospect or a contact of no customer: nothing to link
-            for address in _addresses(contact.email):
-                entry = Contact(contact.number, account.number, contact.name, address)
+            for address in _addresses(email):
+                entry = Contact(number, account.number, name, address)
                 self._add(address, entry, account.number)
                 indexed += 1
         return indexed

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from connector.sandbox.errors import SandboxRequestError
-
-CONTROL_TIMEOUT_S = 10.0
+from connector.sandbox.http import new_client
 
 REGISTER_MUTATION = """
 mutation Register($input: AccountRegisterInput!) {
@@ -41,7 +38,7 @@ async def run_mutation(
     Raises:
         SandboxRequestError: Top-level errors, or errors in the payload.
     """
-    async with httpx.AsyncClient(timeout=CONTROL_TIMEOUT_S) as client:
+    async with new_client() as client:
         response = await client.post(
             api_url, json={"query": query, "variables": variables}
         )

@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import structlog
 
+from connector.sandbox.http import new_client
+
 logger = structlog.get_logger(__name__)
 
 DEFAULT_RETRY_SCHEDULE_S: tuple[float, ...] = (10, 20, 40, 80, 160)
-CONNECT_TIMEOUT_S = 2.0
-READ_TIMEOUT_S = 18.0
 USER_AGENT = "Saleor/3.24"
 
 
@@ -156,10 +156,7 @@ class WebhookDispatcher:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
-                follow_redirects=False,
-            )
+            self._client = new_client()
         return self._client
 
     async def _deliver(self, delivery: Delivery, pauses_s: tuple[float, ...]) -> None:

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import httpx
 import structlog
 
-from connector.sandbox.delivery import CONNECT_TIMEOUT_S, READ_TIMEOUT_S
 from connector.sandbox.errors import AppInstallError
+from connector.sandbox.http import new_client
 from connector.sandbox.state import (
     App,
     Store,
@@ -30,7 +30,6 @@ from connector.sandbox.webhooks import (
 logger = structlog.get_logger(__name__)
 
 SCHEMA_VERSION = "3.24"
-_TIMEOUT = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
 
 
 async def fetch_manifest(
@@ -146,7 +145,7 @@ async def install_app(
         AppInstallError: The app is not installed; ``code`` says why.
     """
     token = generate_app_token()
-    async with httpx.AsyncClient(timeout=_TIMEOUT, follow_redirects=False) as client:
+    async with new_client() as client:
         manifest = await fetch_manifest(client, manifest_url)
         app = create_app(
             store,

@@ -19,6 +19,9 @@ from connector.sandbox.schema import RequestContext, execute_request
 
 ContextFactory = Callable[[str | None], RequestContext]
 
+TICK_S = 0.1
+TICKS_PER_DAY = 864_000
+
 
 def bearer_token(request: Request) -> str | None:
     """Return the token of an ``Authorization: Bearer`` header, if any."""
@@ -80,12 +83,43 @@ def build_app(
 
 
 class EmbeddedServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to its host program."""
+    """A uvicorn server for embedding: no signal handling, prompt exit.
+
+    uvicorn polls ``should_exit`` every 0.1 s; :meth:`request_exit` wakes the
+    loop at once instead, which keeps test teardown fast.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._exit_requested = asyncio.Event()
+
+    def request_exit(self) -> None:
+        """Ask the server to shut down now."""
+        self.should_exit = True
+        self._exit_requested.set()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         """Do not capture signals: the embedding program owns them."""
         yield
+
+    async def main_loop(self) -> None:
+        """Tick like uvicorn (Date header, limits) but wake on :meth:`request_exit`."""
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % TICKS_PER_DAY
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit_requested.wait(), TICK_S)
+            should_exit = await self.on_tick(counter)
+
+
+def request_exit(server: uvicorn.Server) -> None:
+    """Ask any uvicorn server to shut down, promptly when it is embedded."""
+    if isinstance(server, EmbeddedServer):
+        server.request_exit()
+    else:
+        server.should_exit = True
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
