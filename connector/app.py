@@ -26,7 +26,12 @@ async def healthz(_: Request) -> PlainTextResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Readiness: the store and the ERP adapter answer."""
+    """Readiness: the store and the ERP adapter answer.
+
+    `adapter` shows the guard's view: breaker state, last error code, accounts
+    seen and, while the breaker is not closed, the next probe time. While the
+    breaker is open the ERP is not asked.
+    """
     services: Services = request.app.state.services
     checks: dict[str, str] = {}
     try:
@@ -39,7 +44,12 @@ async def readyz(request: Request) -> JSONResponse:
     checks["erp"] = "ok" if health.ok else f"unavailable: {health.detail}"
     ready = all(v == "ok" for v in checks.values())
     missing = {url: slugs for url, slugs in services.missing_types.items() if slugs}
-    body = {"ready": ready, **checks, "missing_customer_types": missing}
+    body = {
+        "ready": ready,
+        **checks,
+        "adapter": services.adapter.state().as_dict(),
+        "missing_customer_types": missing,
+    }
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

@@ -1,4 +1,8 @@
-"""Asking the ERP adapter what it knows about one customer, in one round."""
+"""Asking the ERP adapter what it knows about one customer, in one round.
+
+Time limits, retries and the circuit breaker are the adapter guard's
+(`erp_adapters/resilience.py`), which bounds every single call.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +10,25 @@ import asyncio
 
 from connector.linking.domains import DomainClassifier
 from connector.linking.model import Account, Customer, Evidence
-from erp_adapters.base import ErpAdapter, ErpUnavailableError
-
-ERP_TIMEOUT_S = 10.0
+from erp_adapters.base import ErpAdapter
 
 
 async def gather_evidence(
-    adapter: ErpAdapter,
-    customer: Customer,
-    domains: DomainClassifier,
-    *,
-    timeout_s: float = ERP_TIMEOUT_S,
+    adapter: ErpAdapter, customer: Customer, domains: DomainClassifier
 ) -> Evidence:
     """Contact, claimed account and domain accounts, looked up concurrently.
 
     Free-mail and disposable domains are never looked up (safety rule 3).
 
     Raises:
-        ErpUnavailableError: the ERP did not answer within `timeout_s`.
+        ErpError: the adapter failed; transient ones mean "ask again later".
     """
     domain = domains.classify(customer.email)
-    try:
-        async with asyncio.timeout(timeout_s):
-            contact, claimed, by_domain = await asyncio.gather(
-                adapter.contact_by_email(customer.email.lower()),
-                _claimed(adapter, customer.claimed_account),
-                adapter.accounts_by_domain(domain.domain) if domain.usable else _none(),
-            )
-    except TimeoutError as exc:
-        raise ErpUnavailableError(
-            f"the {adapter.name} ERP adapter did not answer within {timeout_s:g} s"
-        ) from exc
+    contact, claimed, by_domain = await asyncio.gather(
+        adapter.contact_by_email(customer.email.lower()),
+        _claimed(adapter, customer.claimed_account),
+        adapter.accounts_by_domain(domain.domain) if domain.usable else _none(),
+    )
 
     return Evidence(
         contact=contact[0] if contact else None,

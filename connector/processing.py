@@ -8,6 +8,14 @@ where it was and the retried event decides again; every write is idempotent.
 
 A customer is never released without a decision: until one links them they carry
 the "no pricing" customer type, written together with their waiting state.
+
+The first-sight hold (DESIGN.md, step 3) travels in the same single write as the
+decision when the ERP answers, which keeps the time to a price at one Saleor round
+trip. When the ERP cannot be asked (down, too slow, breaker open, credentials
+refused) a customer seen for the first time is put on hold on its own before the
+error goes back to the worker: "no pricing" and `erp.link_status=on_hold`, with the
+error's code as the reason. Until that write a new customer has Saleor's default
+customer type, which README.md tells the merchant to make "no pricing".
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from connector.store.clock import now
 from connector.store.inbox import InboxItem
 from connector.store.installations import Installation, InstallationStore
 from connector.store.links import Link, LinkStore
-from erp_adapters.base import ErpAdapter
+from erp_adapters.base import ErpAdapter, ErpError
 
 log = structlog.get_logger(__name__)
 
@@ -89,7 +97,12 @@ class LinkProcessor:
         """Decide again for a customer and write the outcome everywhere."""
         new_claim = customer.claimed_account not in ("", link.claimed_account)
         attempts = link.claim_attempts + int(new_claim)
-        evidence = await gather_evidence(self.adapter, customer, self.domains)
+        try:
+            evidence = await gather_evidence(self.adapter, customer, self.domains)
+        except ErpError as exc:
+            if link.state is LinkState.RECEIVED:
+                await self._hold(installation, link, exc, inbox_id)
+            raise
         decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
         decision = await self._ensure_type_exists(installation, decision)
         updated = _apply(link, customer, decision, attempts)
@@ -112,6 +125,21 @@ class LinkProcessor:
                 account=saved.account_number,
             )
         return saved
+
+    async def _hold(
+        self,
+        installation: Installation,
+        link: Link,
+        error: ErpError,
+        inbox_id: int | None,
+    ) -> None:
+        """Put a new customer on hold while the ERP cannot be asked."""
+        held = dataclasses.replace(link, state=LinkState.ON_HOLD, reason=error.code)
+        await self._write_to_saleor(installation, held)
+        await self.links.save(
+            link, held, evidence={"erp_error": error.code}, inbox_id=inbox_id
+        )
+        log.info("link.held", link=link.id, reason=error.code)
 
     async def _ensure_type_exists(
         self, installation: Installation, decision: Decision

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connector.adapter_config import open_adapter
 from connector.errors import ErplinkError
 from connector.linking.domains import DomainClassifier
 from connector.linking.policy import Policy, load_policy
@@ -22,8 +23,8 @@ from connector.store.database import create_engine, migrate, sessionmaker
 from connector.store.inbox import Inbox
 from connector.store.installations import InstallationStore
 from connector.store.links import LinkStore
-from erp_adapters.base import ErpAdapter
-from erp_adapters.registry import load_adapter
+from erp_adapters.base import ErpError
+from erp_adapters.resilience import ResilientAdapter
 from webhooks.jwks import fetch_jwks
 from webhooks.signatures import WebhookVerifier
 
@@ -40,7 +41,7 @@ class Services:
     links: LinkStore
     installations: InstallationStore
     verifier: WebhookVerifier
-    adapter: ErpAdapter
+    adapter: ResilientAdapter
     policy: Policy
     saleor: SaleorPool
     processor: LinkProcessor
@@ -77,6 +78,18 @@ class Services:
         await self.engine.dispose()
 
 
+async def _first_health(adapter: ResilientAdapter) -> None:
+    """A misconfigured adapter (a missing or malformed ERP file, refused
+    credentials) fails start-up here; an ERP that is merely down does not, because
+    events wait in the inbox until it is back."""
+    try:
+        await adapter.health()
+    except ErpError as exc:
+        if not exc.transient:
+            raise
+        log.warning("startup.erp_unavailable", adapter=adapter.name, error=exc.code)
+
+
 async def open_services(
     settings: Settings, *, run_migrations: bool | None = None
 ) -> Services:
@@ -86,8 +99,8 @@ async def open_services(
         ConfigurationError: the policy, the adapter or its data cannot be used.
     """
     policy = load_policy(settings.policy_file)
-    adapter = load_adapter(settings.adapter, settings.adapter_options)
-    await adapter.health()  # a missing or malformed ERP file fails start-up here
+    adapter = open_adapter(settings)
+    await _first_health(adapter)
     engine = create_engine(settings.resolved_database_url())
     if (
         run_migrations

@@ -25,8 +25,12 @@ class Settings(BaseSettings):
         secret_key: encrypts app tokens at rest; generated into `data_dir` if unset.
         allowed_saleor_urls: Saleor API URLs allowed to install; empty allows any.
         policy_file: TOML with `[policy]` and `[price_lists]`.
-        adapter: ERP adapter name (entry point in group `erplink.erp_adapters`).
-        adapter_options: options for that adapter (ERPLINK_ADAPTER_OPTIONS as JSON).
+        adapter: ERP adapter name (entry point in group `erplink.erp_adapters`);
+            "" takes `[adapter] name` from `policy_file` (see `adapter_config.py`).
+        adapter_options: options for that adapter (ERPLINK_ADAPTER_OPTIONS as JSON,
+            for secrets), merged key by key over `[adapter.options]`.
+        erp_timeout_s ... erp_breaker_reset_s: the guard around the adapter (see
+            `erp_adapters/resilience.py`).
     """
 
     model_config = SettingsConfigDict(env_prefix="ERPLINK_", extra="ignore")
@@ -37,13 +41,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     allowed_saleor_urls: list[str] = Field(default_factory=list)
     policy_file: Path = ROOT / "erplink.toml"
-    adapter: str = "csv"
-    adapter_options: dict[str, str] = Field(
-        default_factory=lambda: {
-            "accounts": str(ROOT / "erp_adapters" / "data" / "accounts.csv"),
-            "contacts": str(ROOT / "erp_adapters" / "data" / "contacts.csv"),
-        }
-    )
+    adapter: str = ""
+    adapter_options: dict[str, Any] = Field(default_factory=dict)
     max_body_bytes: int = 256 * 1024
     run_worker: bool = True
     worker_concurrency: int = 8
@@ -56,6 +55,14 @@ class Settings(BaseSettings):
     jwks_refetch_interval_s: float = 30.0
     saleor_timeout_s: float = 10.0
     log_json: bool | None = None
+    erp_timeout_s: float = Field(default=5.0, gt=0)
+    erp_max_concurrency: int = Field(default=8, ge=1)
+    erp_retries: int = Field(default=2, ge=0)
+    erp_retry_backoff_s: float = Field(default=0.1, ge=0)
+    erp_retry_budget: float = Field(default=10.0, ge=0)
+    erp_retry_budget_per_s: float = Field(default=1.0, ge=0)
+    erp_breaker_failures: int = Field(default=5, ge=1)
+    erp_breaker_reset_s: float = Field(default=30.0, gt=0)
 
     def resolved_database_url(self) -> str:
         """The configured database, or SQLite inside the data directory."""

@@ -2,8 +2,11 @@
 
 Failures that may pass (ERP or Saleor down, a concurrent change) are retried with
 exponential backoff and jitter; after `max_attempts`, or on an error a person must
-fix, the row becomes a dead letter (`erplink inbox`). Events of one customer are
-processed one after another; different customers concurrently.
+fix, the row becomes a dead letter (`erplink inbox`). While the ERP's circuit
+breaker is open (`erp_adapters/resilience.py`) events are deferred until its next
+probe instead, without using up attempts: an outage of any length delays links and
+makes no dead letters. Events of one customer are processed one after another;
+different customers concurrently.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import structlog
 from connector.errors import ErplinkError
 from connector.services import Services
 from connector.store.inbox import InboxItem
+from erp_adapters.resilience import ErpCircuitOpenError
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +82,8 @@ class Worker:
         inbox = self.services.inbox
         try:
             await self.services.processor.handle(item)
+        except ErpCircuitOpenError as exc:
+            await self._deferred(item, exc)
         except ErplinkError as exc:
             await self._failed(item, f"{exc.code}: {exc}", transient=exc.transient)
         except Exception as exc:  # an unexpected bug must not lose the event
@@ -87,6 +93,16 @@ class Worker:
             )
         else:
             await inbox.finish(item.id)
+
+    async def _deferred(self, item: InboxItem, exc: ErpCircuitOpenError) -> None:
+        await self.services.inbox.defer(item.id, f"{exc.code}: {exc}", exc.retry_at)
+        log.info(
+            "worker.deferred",
+            item=item.id,
+            attempts=item.attempts - 1,
+            until=exc.retry_at.isoformat(timespec="seconds"),
+            error=exc.code,
+        )
 
     async def _failed(self, item: InboxItem, error: str, *, transient: bool) -> None:
         settings = self.services.settings

@@ -149,6 +149,21 @@ class Inbox:
             lease_until=None,
         )
 
+    async def defer(self, item_id: int, error: str, until: datetime) -> None:
+        """Put a claimed delivery back until `until` without using up an attempt.
+
+        For work that never reached the ERP because it is known to be down: the
+        claim's attempt is given back, so a long outage does not make dead letters.
+        """
+        await self._set(
+            item_id,
+            status=InboxStatus.PENDING,
+            due_at=until,
+            last_error=error,
+            lease_until=None,
+            attempts=InboxRow.attempts - 1,
+        )
+
     async def bury(self, item_id: int, error: str) -> None:
         """Make a delivery a dead letter that support can see and retry."""
         await self._set(
