@@ -51,6 +51,8 @@ from erp_adapters.retry_budget import RetryBudget, stop_when_budget_spent
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+# Retries are for hiccups: a longer wait belongs to the worker's backoff.
+MAX_BACKOFF_S = 1.0
 # The categories an adapter error is re-raised as, most specific first.
 _CATEGORIES: tuple[type[ErpError], ...] = (
     ErpUnauthorizedError,
@@ -262,7 +264,11 @@ class ResilientAdapter:
                 ) from exc
 
     def _retrying(self, operation: str, attempts: int) -> AsyncRetrying:
-        backoff_s = self.settings.retry_backoff_s
+        backoff = wait_exponential_jitter(
+            multiplier=self.settings.retry_backoff_s,
+            max=MAX_BACKOFF_S,
+            jitter=self.settings.retry_backoff_s,
+        )
 
         def before_sleep(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
@@ -276,7 +282,7 @@ class ResilientAdapter:
 
         return AsyncRetrying(
             stop=stop_after_attempt(attempts) | stop_when_budget_spent(self._budget),
-            wait=wait_exponential_jitter(multiplier=backoff_s, max=1.0, jitter=backoff_s),
+            wait=backoff,
             retry=retry_if_exception(_is_transient),
             sleep=self._sleep,
             before_sleep=before_sleep,

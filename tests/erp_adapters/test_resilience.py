@@ -133,9 +133,9 @@ async def test_refused_credentials_are_not_retried_and_name_no_secret(
         "password '***'"
     )
     assert SECRET not in repr(logs)
-    assert [
-        (e["event"], e["adapter"], e["operation"], e["error"]) for e in logs
-    ] == [("erp.call_failed", "flaky", "contact_by_email", "erp_unauthorized")]
+    assert [(e["event"], e["adapter"], e["operation"], e["error"]) for e in logs] == [
+        ("erp.call_failed", "flaky", "contact_by_email", "erp_unauthorized")
+    ]
     assert adapter.state().breaker is BreakerState.CLOSED
 
 
