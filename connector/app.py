@@ -15,6 +15,7 @@ from starlette.routing import Route
 from connector.services import Services, open_services
 from connector.settings import Settings
 from connector.worker import Worker
+from erp_adapters.base import ErpError
 from webhooks.manifest import manifest
 from webhooks.receivers import receive
 from webhooks.register import register
@@ -40,8 +41,7 @@ async def readyz(request: Request) -> JSONResponse:
         checks["store"] = "ok"
     except Exception as exc:  # any failure means not ready; say which
         checks["store"] = f"unavailable: {type(exc).__name__}"
-    health = await services.adapter.health()
-    checks["erp"] = "ok" if health.ok else f"unavailable: {health.detail}"
+    checks["erp"] = await _erp_check(services)
     ready = all(v == "ok" for v in checks.values())
     missing = {url: slugs for url, slugs in services.missing_types.items() if slugs}
     body = {
@@ -51,6 +51,16 @@ async def readyz(request: Request) -> JSONResponse:
         "missing_customer_types": missing,
     }
     return JSONResponse(body, status_code=200 if ready else 503)
+
+
+async def _erp_check(services: Services) -> str:
+    try:
+        health = await services.adapter.health()
+    except ErpError as exc:  # already logged, masked, by the adapter guard
+        return f"unavailable: {exc.code}"
+    if health.ok:
+        return "ok"
+    return f"unavailable: {services.adapter.redact(health.detail)}"
 
 
 def create_app(

@@ -12,6 +12,8 @@ Error tree::
     │                             lookups return None or an empty list instead)
     ├── ErpUnauthorizedError      credentials refused; retrying will not help
     ├── ErpUnavailableError       timeout, outage, 5xx, malformed answer; retry later
+    │   └── ErpCircuitOpenError   (erp_adapters.resilience) the guard's breaker is
+    │                             open: no call is made until its `retry_at`
     └── ErpMisconfiguredError     file, table or column missing; fix the settings
 """
 

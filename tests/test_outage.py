@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from structlog.testing import capture_logs
 
 from connector.demo import Demo, start_demo
 from connector.linking.model import LinkState
@@ -26,7 +25,7 @@ from connector.worker import Worker
 from erp_adapters.redaction import Redactor, secret_values
 from erp_adapters.resilience import ErpCircuitOpenError
 
-from .erp_adapters.fakes import SECRET, FlakyErp, Mode
+from .erp_adapters.fakes import SECRET, FlakyErp, Mode, logged, record_guard_logs
 
 ANNA = "anna.schmidt@acme-industrial.de"
 MEYER = "werkstatt.meyer@gmail.com"
@@ -186,22 +185,22 @@ async def test_an_outage_holds_everyone_and_links_resume_by_themselves(
 
 
 async def test_refused_credentials_make_a_dead_letter_and_release_nobody(
-    outage: Demo,
+    outage: Demo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
     erp = erp_of(outage)
     erp.mode = Mode.UNAUTHORIZED
+    recorder = record_guard_logs(monkeypatch)
 
     # when
-    with capture_logs() as logs:
-        anna = await outage.sandbox.create_customer(
-            ANNA, is_confirmed=True, customer_type="price-vip"
-        )
+    anna = await outage.sandbox.create_customer(
+        ANNA, is_confirmed=True, customer_type="price-vip"
+    )
 
-        async def buried() -> bool:
-            return (await outage.services.inbox.counts()).get("dead", 0) == 1
+    async def buried() -> bool:
+        return (await outage.services.inbox.counts()).get("dead", 0) == 1
 
-        await eventually(buried, "a dead letter")
+    await eventually(buried, "a dead letter")
 
     # then: one call, no retry; the reason names the adapter; nothing released
     dead = await events(outage)
@@ -212,6 +211,7 @@ async def test_refused_credentials_make_a_dead_letter_and_release_nobody(
         "erp_unauthorized: csv adapter, contact_by_email: login failed for user"
     )
     assert SECRET not in dead[0].last_error
+    logs = logged(recorder)
     assert SECRET not in repr(logs)
     failures = [e for e in logs if e["event"] == "erp.call_failed"]
     assert {(e["adapter"], e["error"]) for e in failures} == {
@@ -292,3 +292,46 @@ async def test_while_the_breaker_is_open_nothing_calls_the_erp_or_uses_attempts(
     assert link.state is LinkState.LINKED
     [done] = await events(demo)
     assert (done.status, done.attempts) == ("done", 1)
+
+
+async def test_readyz_shows_the_adapter_state_through_an_outage(outage: Demo) -> None:
+    # given
+    erp = erp_of(outage)
+    healthy = await readyz(outage)
+    erp.mode = Mode.DOWN
+
+    # when: the first failure leaves the breaker closed, the second opens it
+    first = await readyz(outage)
+    second = await readyz(outage)
+    calls_when_open = erp.calls["health"]
+    third = await readyz(outage)
+
+    # then
+    assert (healthy.status_code, healthy.json()["adapter"]) == (
+        200,
+        {
+            "name": "csv",
+            "breaker": "closed",
+            "last_error": None,
+            "accounts": 300,
+            "retry_at": None,
+        },
+    )
+    assert (first.status_code, first.json()["erp"]) == (
+        503,
+        "unavailable: erp_unavailable",
+    )
+    assert first.json()["adapter"]["breaker"] == "closed"
+    assert first.json()["adapter"]["last_error"] == "erp_unavailable"
+    assert second.json()["erp"].startswith(
+        "unavailable: csv adapter, health: the ERP is treated as down after "
+        "erp_unavailable: connection refused"
+    )
+    assert third.status_code == 503
+    assert third.json()["erp"].startswith(
+        "unavailable: csv adapter, health: the ERP is treated as down"
+    )
+    assert third.json()["adapter"]["breaker"] == "open"
+    assert third.json()["adapter"]["accounts"] == 300
+    assert third.json()["adapter"]["retry_at"] is not None
+    assert erp.calls["health"] == calls_when_open

@@ -8,8 +8,13 @@ import enum
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
+
+import pytest
+from structlog.testing import CapturingLogger
 
 from connector.linking.model import Account, Contact
+from erp_adapters import resilience
 from erp_adapters.base import (
     ErpAdapter,
     ErpUnauthorizedError,
@@ -99,3 +104,19 @@ class FakeClock:
 
 async def no_sleep(_: float) -> None:
     """Backoff that does not wait (the budget and attempt counts are what matter)."""
+
+
+def record_guard_logs(monkeypatch: pytest.MonkeyPatch) -> CapturingLogger:
+    """Record what the adapter guard logs.
+
+    The guard's module logger is swapped rather than structlog reconfigured:
+    loggers cached by an earlier `configure_logging` would not see a new config.
+    """
+    recorder = CapturingLogger()
+    monkeypatch.setattr(resilience, "log", recorder)
+    return recorder
+
+
+def logged(recorder: CapturingLogger) -> list[dict[str, Any]]:
+    """Each recorded event as one dict: `event` plus its fields."""
+    return [{"event": call.args[0], **call.kwargs} for call in recorder.calls]

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from structlog.testing import capture_logs
 
 from connector.store.clock import now
 from erp_adapters.base import (
@@ -26,7 +25,15 @@ from erp_adapters.resilience import (
 )
 
 from .contract import CONTRACT_DATA
-from .fakes import SECRET, FakeClock, FlakyErp, Mode, no_sleep
+from .fakes import (
+    SECRET,
+    FakeClock,
+    FlakyErp,
+    Mode,
+    logged,
+    no_sleep,
+    record_guard_logs,
+)
 
 QUICK = ResilienceSettings(
     timeout_s=0.05,
@@ -115,14 +122,15 @@ async def test_a_retry_that_succeeds_returns_the_answer(flaky: FlakyErp) -> None
 
 
 async def test_refused_credentials_are_not_retried_and_name_no_secret(
-    flaky: FlakyErp,
+    flaky: FlakyErp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
     flaky.mode = Mode.UNAUTHORIZED
     adapter = guard(flaky, FakeClock())
+    recorder = record_guard_logs(monkeypatch)
 
     # when
-    with capture_logs() as logs, pytest.raises(ErpUnauthorizedError) as raised:
+    with pytest.raises(ErpUnauthorizedError) as raised:
         await adapter.contact_by_email("anna.schmidt@acme-industrial.de")
 
     # then
@@ -132,6 +140,7 @@ async def test_refused_credentials_are_not_retried_and_name_no_secret(
         "flaky adapter, contact_by_email: login failed for user 'erplink' with "
         "password '***'"
     )
+    logs = logged(recorder)
     assert SECRET not in repr(logs)
     assert [(e["event"], e["adapter"], e["operation"], e["error"]) for e in logs] == [
         ("erp.call_failed", "flaky", "contact_by_email", "erp_unauthorized")
