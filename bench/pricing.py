@@ -26,7 +26,6 @@ from typing import Any
 
 from bench.stack import policy_types, start_erplink, start_sandbox
 from bench.stats import percentile
-from connector.adapter_config import adapter_config
 from connector.processing import STATUS_KEY
 from connector.sandbox.delivery import Delivery
 from connector.sandbox.sandbox import SandboxSaleor
@@ -129,7 +128,7 @@ class PricingResult:
 
 def contact_emails() -> list[str]:
     """Every contact e-mail of the sample ERP data, in file order."""
-    path = Path(adapter_config(Settings()).options["contacts"])
+    path = Path(Settings().adapter_options["contacts"])
     with path.open(encoding="utf-8", newline="") as rows:
         return [row["E-Mail"] for row in csv.DictReader(rows) if row["E-Mail"]]
 

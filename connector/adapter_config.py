@@ -15,8 +15,9 @@ merged over the file's options key by key. Adapters receive a flat
 The values that came from the environment are the secrets: they are masked in every
 message erplink shows (see `erp_adapters/redaction.py`).
 
-With nothing configured at all, the CSV adapter reads the sample export shipped in
-`erp_adapters/data/`, which is what the demo uses.
+The csv adapter with no options at all reads the sample export shipped in
+`erp_adapters/data/`, which is what the demo uses; it is also the adapter when
+nothing names one.
 """
 
 from __future__ import annotations
@@ -28,16 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from connector.errors import ConfigurationError
-from connector.settings import ROOT, Settings
+from connector.settings import SAMPLE_ADAPTER_OPTIONS, Settings
 from erp_adapters.redaction import secret_values
 from erp_adapters.registry import load_adapter
 from erp_adapters.resilience import ResilienceSettings, ResilientAdapter
 
 DEFAULT_ADAPTER = "csv"
-SAMPLE_OPTIONS = {
-    "accounts": str(ROOT / "erp_adapters" / "data" / "accounts.csv"),
-    "contacts": str(ROOT / "erp_adapters" / "data" / "contacts.csv"),
-}
 _TABLE_KEYS = frozenset({"name", "options"})
 
 
@@ -66,11 +63,15 @@ def adapter_config(settings: Settings) -> AdapterConfig:
             the message names the file or the variable and the key.
     """
     file_name, file_options = read_adapter_table(settings.policy_file)
-    env_options = stringify_options(settings.adapter_options, "ERPLINK_ADAPTER_OPTIONS")
+    env_options: dict[str, str] = {}
+    if "adapter_options" in settings.model_fields_set:
+        env_options = stringify_options(
+            settings.adapter_options, "ERPLINK_ADAPTER_OPTIONS"
+        )
     name, source = _chosen_name(settings, file_name)
     options = {**file_options, **env_options}
-    if not options and not file_name and not settings.adapter:
-        options = dict(SAMPLE_OPTIONS)
+    if not options and name == DEFAULT_ADAPTER:
+        options = dict(SAMPLE_ADAPTER_OPTIONS)
 
     return AdapterConfig(name, options, secret_values(env_options), source)
 
@@ -161,7 +162,8 @@ def stringify_options(options: Mapping[str, Any], source: str) -> dict[str, str]
 
 
 def _chosen_name(settings: Settings, file_name: str) -> tuple[str, str]:
-    if settings.adapter.strip():
+    # A field counts as set when the environment or the caller gave it a value.
+    if "adapter" in settings.model_fields_set and settings.adapter.strip():
         return settings.adapter.strip(), "ERPLINK_ADAPTER"
     if file_name:
         return file_name, f"[adapter] in {settings.policy_file.name}"

@@ -14,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = Path("var")
+SAMPLE_ADAPTER_OPTIONS = {
+    "accounts": str(ROOT / "erp_adapters" / "data" / "accounts.csv"),
+    "contacts": str(ROOT / "erp_adapters" / "data" / "contacts.csv"),
+}
 
 
 class Settings(BaseSettings):
@@ -25,10 +29,12 @@ class Settings(BaseSettings):
         secret_key: encrypts app tokens at rest; generated into `data_dir` if unset.
         allowed_saleor_urls: Saleor API URLs allowed to install; empty allows any.
         policy_file: TOML with `[policy]` and `[price_lists]`.
-        adapter: ERP adapter name (entry point in group `erplink.erp_adapters`);
-            "" takes `[adapter] name` from `policy_file` (see `adapter_config.py`).
+        adapter: ERP adapter name (entry point in group `erplink.erp_adapters`).
+            Unless set, `[adapter] name` in `policy_file` decides, see
+            `connector/adapter_config.py`, which is where the adapter is chosen.
         adapter_options: options for that adapter (ERPLINK_ADAPTER_OPTIONS as JSON,
-            for secrets), merged key by key over `[adapter.options]`.
+            for secrets); when set, merged key by key over `[adapter.options]`.
+            The default is the sample CSV export.
         erp_timeout_s ... erp_breaker_reset_s: the guard around the adapter (see
             `erp_adapters/resilience.py`).
     """
@@ -41,8 +47,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     allowed_saleor_urls: list[str] = Field(default_factory=list)
     policy_file: Path = ROOT / "erplink.toml"
-    adapter: str = ""
-    adapter_options: dict[str, Any] = Field(default_factory=dict)
+    adapter: str = "csv"
+    adapter_options: dict[str, Any] = Field(
+        default_factory=lambda: dict(SAMPLE_ADAPTER_OPTIONS)
+    )
     max_body_bytes: int = 256 * 1024
     run_worker: bool = True
     worker_concurrency: int = 8

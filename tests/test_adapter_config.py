@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from connector.adapter_config import SAMPLE_OPTIONS, adapter_config
+from connector.adapter_config import adapter_config
 from connector.errors import ConfigurationError
 from connector.services import open_services
+from connector.settings import SAMPLE_ADAPTER_OPTIONS as SAMPLE_OPTIONS
 from connector.settings import Settings
 from erp_adapters.base import ErpUnauthorizedError
 from erp_adapters.registry import available
