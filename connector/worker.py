@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import random
 import socket
@@ -43,36 +44,69 @@ class Worker:
         self.services = services
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._limit = asyncio.Semaphore(services.settings.worker_concurrency)
+        self._running: set[asyncio.Task[None]] = set()
+        self._tails: dict[tuple[int, str], asyncio.Task[None]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and process until `stop` is set."""
+        """Claim and process until `stop` is set, then finish what was claimed.
+
+        A pipeline, not batch by batch: a row is claimed as soon as one of the
+        `worker_concurrency` slots is free, so one slow Saleor or ERP call holds
+        up its own customer only.
+        """
         settings = self.services.settings
         log.info("worker.started", worker=self.name)
         while not stop.is_set():
-            processed = await self.run_once()
-            if processed:
+            free = settings.worker_concurrency - len(self._running)
+            if free > 0 and self._start(await self._claim(free)):
                 continue
             self.services.wakeup.clear()
+            waits = [stop.wait(), *self._running]
+            if free > 0:
+                waits.append(self.services.wakeup.wait())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.worker_poll_s):
-                    await _first(stop.wait(), self.services.wakeup.wait())
+                    await _first(*waits)
+        await asyncio.gather(*self._running)
         log.info("worker.stopped", worker=self.name)
 
     async def run_once(self) -> int:
-        """Claim one batch and process it; how many rows it held."""
+        """Claim one batch, process it to the end; how many rows it held."""
+        items = await self._claim(self.services.settings.worker_batch)
+        self._start(items)
+        await asyncio.gather(*self._running)
+        return len(items)
+
+    async def _claim(self, limit: int) -> list[InboxItem]:
         settings = self.services.settings
-        items = await self.services.inbox.claim(
+        return await self.services.inbox.claim(
             self.name,
-            limit=settings.worker_batch,
+            limit=min(limit, settings.worker_batch),
             lease=timedelta(seconds=settings.lease_s),
         )
+
+    def _start(self, items: list[InboxItem]) -> int:
+        """Start processing `items`; each customer's after their earlier ones."""
         groups: dict[tuple[int, str], list[InboxItem]] = defaultdict(list)
         for item in items:
             groups[(item.installation_id, item.subject)].append(item)
-        await asyncio.gather(*(self._process_group(g) for g in groups.values()))
+        for key, group in groups.items():
+            task = asyncio.create_task(self._process_group(group, self._tails.get(key)))
+            self._tails[key] = task
+            self._running.add(task)
+            task.add_done_callback(functools.partial(self._done, key))
         return len(items)
 
-    async def _process_group(self, items: list[InboxItem]) -> None:
+    def _done(self, key: tuple[int, str], task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if self._tails.get(key) is task:
+            del self._tails[key]
+
+    async def _process_group(
+        self, items: list[InboxItem], after: asyncio.Task[None] | None
+    ) -> None:
+        if after is not None:
+            await asyncio.wait([after])  # the same customer's earlier events first
         async with self._limit:
             for item in items:
                 await self.process(item)
@@ -127,9 +161,16 @@ class Worker:
 
 
 async def _first(*waits: Awaitable[object]) -> None:
+    """Return once one of `waits` is done; cancel the waits wrapped here, only.
+
+    Tasks passed in (the worker's own processing) are watched, never cancelled.
+    """
     tasks = [asyncio.ensure_future(w) for w in waits]
+    wrapped = [
+        task for task, wait in zip(tasks, waits, strict=True) if task is not wait
+    ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in tasks:
+        for task in wrapped:
             task.cancel()

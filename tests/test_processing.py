@@ -122,3 +122,46 @@ async def test_events_of_one_customer_wait_for_each_other(manual: Demo) -> None:
     assert processed == 2
     assert link is not None
     assert link.state is LinkState.LINKED
+
+
+async def eventually_linked(demo: Demo, user_id: str, timeout_s: float = 10) -> Link:
+    """The user's link once it is linked; fails after `timeout_s`."""
+    for _ in range(int(timeout_s / 0.05)):
+        link = await link_of(demo, user_id)
+        if link is not None and link.state is LinkState.LINKED:
+            return link
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{user_id} was not linked within {timeout_s} s")
+
+
+async def test_a_slow_customer_does_not_hold_up_the_next_one(manual: Demo) -> None:
+    release = asyncio.Event()
+    started = asyncio.Event()
+    handle = manual.services.processor.handle
+
+    async def slow_for_the_first(item):  # type: ignore[no-untyped-def]
+        if not started.is_set():
+            started.set()
+            await release.wait()  # Saleor or the ERP taking its time for Anna
+        return await handle(item)
+
+    manual.services.processor.handle = slow_for_the_first  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    worker = asyncio.create_task(Worker(manual.services).run(stop))
+    try:
+        slow_id = await manual.sandbox.create_customer(ANNA, is_confirmed=True)
+        await asyncio.wait_for(started.wait(), 10)
+        fast_id = await manual.sandbox.create_customer(
+            "jonas.weber@brandt-metall.de", is_confirmed=True
+        )
+
+        await eventually_linked(manual, fast_id)
+        held = await link_of(manual, slow_id)
+        release.set()
+        await eventually_linked(manual, slow_id)
+    finally:
+        release.set()
+        stop.set()
+        await worker
+
+    assert held is None or held.state is not LinkState.LINKED

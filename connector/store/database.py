@@ -2,36 +2,69 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, FromClause, TableClause, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_TIMEOUT_S = 30.0
+SQLITE_SWITCH_INTERVAL_S = 0.0005
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An async engine for `url`, tuned per dialect.
 
-    SQLite runs in WAL mode with a busy timeout so that the webhook handler and the
-    worker can write from one process; PostgreSQL gets a bounded pool.
+    SQLite runs in WAL mode on ONE pooled connection: SQLite has one writer at a
+    time, and concurrent writers on several connections wait in SQLite's busy
+    handler, which sleeps up to 100 ms a try. Queueing for the one connection in
+    the event loop instead is fair and wakes each waiter the moment it is free
+    (measured in BENCHMARKS.md). The busy timeout still covers a second process,
+    such as `erplink inbox` run beside `erplink serve`. PostgreSQL gets a bounded
+    pool.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_parent(parsed.database)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        _hand_over_promptly()
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_POOL_TIMEOUT_S,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
 
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+
+
+def insert_new(session: AsyncSession, table: FromClause) -> Any:
+    """INSERT into `table` that skips rows a unique key already holds.
+
+    `ON CONFLICT DO NOTHING` in the dialect of the session's database (PostgreSQL
+    or SQLite), so that two writers of one row never fail, and one of them wins.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(cast(TableClause, table)).on_conflict_do_nothing()
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
@@ -50,6 +83,19 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+def _hand_over_promptly() -> None:
+    """Let the SQLite driver's thread take the GIL within 0.5 ms, not 5 ms.
+
+    aiosqlite runs every call of a transaction on a thread of its own. While the
+    event loop is busy with requests, that thread waits for the GIL until the
+    interpreter's switch interval runs out (5 ms by default), several times per
+    transaction: under load the waits, not SQLite, bounded webhook intake
+    (BENCHMARKS.md). The setting is process-wide; asyncio code is unaffected
+    beyond slightly more frequent switches.
+    """
+    sys.setswitchinterval(min(sys.getswitchinterval(), SQLITE_SWITCH_INTERVAL_S))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

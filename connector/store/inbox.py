@@ -18,13 +18,16 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from connector.store.batching import GroupCommit
 from connector.store.clock import as_utc, now
+from connector.store.database import insert_new
 from connector.store.errors import store_errors
 from connector.store.tables import InboxRow
+
+# Rows per INSERT: 12 columns each stays far below SQLite's 32,766 bound values.
+MAX_ADD_BATCH = 200
 
 
 class InboxStatus(enum.StrEnum):
@@ -63,6 +66,12 @@ class Inbox:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._adds: GroupCommit[dict[str, Any], bool] = GroupCommit(
+            self._add_many, max_batch=MAX_ADD_BATCH
+        )
+        self._finishes: GroupCommit[tuple[int, InboxStatus], None] = GroupCommit(
+            self._finish_many, max_batch=MAX_ADD_BATCH
+        )
 
     async def add(
         self,
@@ -74,6 +83,9 @@ class Inbox:
         status: InboxStatus = InboxStatus.PENDING,
     ) -> bool:
         """Store a delivery; False when the same bytes were stored before.
+
+        Deliveries that arrive together are committed together (group commit), so
+        the answer comes once this one is durable, in a transaction it may share.
 
         Raises:
             StoreUnavailableError: the database did not take the row.
@@ -93,11 +105,22 @@ class Inbox:
             "received_at": moment,
             "finished_at": moment if status is InboxStatus.IGNORED else None,
         }
+        return await self._adds.submit(values)
+
+    async def _add_many(self, rows: Sequence[dict[str, Any]]) -> list[bool]:
+        """Insert rows in one statement; for each, whether it was new.
+
+        Of two rows with the same payload in one batch only the first is new; a
+        row whose payload the table holds already is skipped by the database.
+        """
+        keys = [(r["installation_id"], r["payload_hash"]) for r in rows]
+        first_of = {key: index for index, key in reversed(list(enumerate(keys)))}
+        distinct = [rows[index] for index in sorted(first_of.values())]
         with store_errors("store the event"):
             async with self._sessions.begin() as session:
-                insert = _insert_for(session)(InboxRow).values(**values)
-                result = await session.execute(insert.on_conflict_do_nothing())
-        return bool(cast(CursorResult[Any], result).rowcount)
+                inserted = await session.execute(_insert_new(session), distinct)
+                new = {(row[0], row[1]) for row in inserted}
+        return [key in new and first_of[key] == index for index, key in enumerate(keys)]
 
     async def claim(
         self, worker: str, *, limit: int = 10, lease: timedelta
@@ -136,8 +159,25 @@ class Inbox:
     async def finish(
         self, item_id: int, status: InboxStatus = InboxStatus.DONE
     ) -> None:
-        """Mark a delivery handled (`done` or `ignored`)."""
-        await self._set(item_id, status=status, finished_at=now(), lease_until=None)
+        """Mark a delivery handled (`done` or `ignored`), with others finishing now."""
+        await self._finishes.submit((item_id, status))
+
+    async def _finish_many(
+        self, items: Sequence[tuple[int, InboxStatus]]
+    ) -> list[None]:
+        """One UPDATE per status for a batch of finished deliveries."""
+        by_status: dict[InboxStatus, list[int]] = {}
+        for item_id, status in items:
+            by_status.setdefault(status, []).append(item_id)
+        moment = now()
+        async with self._sessions.begin() as session:
+            for status, ids in by_status.items():
+                await session.execute(
+                    update(InboxRow)
+                    .where(InboxRow.id.in_(ids))
+                    .values(status=status, finished_at=moment, lease_until=None)
+                )
+        return [None] * len(items)
 
     async def retry_later(self, item_id: int, error: str, delay: timedelta) -> None:
         """Put a delivery back to wait `delay` after a transient failure."""
@@ -212,9 +252,16 @@ class Inbox:
             )
 
 
-def _insert_for(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return pg_insert if dialect == "postgresql" else sqlite_insert
+def _insert_new(session: AsyncSession) -> Any:
+    """INSERT of inbox rows that skips known payloads and returns the new ones' keys.
+
+    Executed with a list of rows, SQLAlchemy sends it as few multi-row statements
+    ("insertmanyvalues") from one cached compilation.
+    """
+    table = InboxRow.__table__
+    return insert_new(session, table).returning(
+        table.c.installation_id, table.c.payload_hash
+    )
 
 
 def _item(row: InboxRow) -> InboxItem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,8 @@ from connector.errors import ConfigurationError
 from connector.store.clock import as_utc, now
 from connector.store.errors import store_errors
 from connector.store.tables import InstallationRow
+
+CACHE_TTL_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +44,29 @@ def fernet_for(secret: str) -> Fernet:
 
 
 class InstallationStore:
-    """Installations keyed by Saleor API URL."""
+    """Installations keyed by Saleor API URL, kept in memory for a short while.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], secret: str) -> None:
+    Every webhook names its installation, so reading it from the database and
+    decrypting its token on each delivery would cost more than storing the event.
+    A process keeps each installation it read for `cache_ttl_s`; its own writes
+    refresh the copy at once. A change made by another process (a reinstall served
+    by another `erplink serve`) is seen within `cache_ttl_s`; until then a webhook
+    signed with a new key still verifies, because a failed check fetches the JWKS
+    again. Unknown API URLs are not cached: an installation counts at once.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        secret: str,
+        *,
+        cache_ttl_s: float = CACHE_TTL_S,
+    ) -> None:
         self._sessions = sessions
         self._fernet = fernet_for(secret)
+        self._ttl_s = cache_ttl_s
+        self._cache: dict[str, tuple[float, Installation]] = {}
+        self._urls: dict[int, str] = {}
 
     async def save(
         self, api_url: str, app_id: str, domain: str, token: str, jwks: str
@@ -62,14 +83,20 @@ class InstallationStore:
                 session.add(row)
             row.app_id, row.domain, row.jwks = app_id, domain, jwks
             row.token_encrypted, row.updated_at = encrypted, moment
-        return self._installation(row)
+        return self._remember(self._installation(row))
 
     async def get(self, api_url: str) -> Installation | None:
         """The installation of `api_url`, or None when that Saleor never installed."""
+        cached = self._cached(api_url)
+        if cached is not None:
+            return cached
         return await self._one(InstallationRow.api_url == api_url)
 
     async def by_id(self, installation_id: int) -> Installation | None:
         """The installation with this id, or None."""
+        cached = self._cached(self._urls.get(installation_id, ""))
+        if cached is not None:
+            return cached
         return await self._one(InstallationRow.id == installation_id)
 
     async def all(self) -> list[Installation]:
@@ -86,10 +113,26 @@ class InstallationStore:
                 .where(InstallationRow.id == installation_id)
                 .values(jwks=jwks, updated_at=now())
             )
+        self._forget(installation_id)
 
     async def _one(self, condition: ColumnElement[bool]) -> Installation | None:
         with store_errors("read the installation"):
-            return await self._read_one(condition)
+            found = await self._read_one(condition)
+        return self._remember(found) if found else None
+
+    def _cached(self, api_url: str) -> Installation | None:
+        entry = self._cache.get(api_url)
+        if entry is None or time.monotonic() - entry[0] > self._ttl_s:
+            return None
+        return entry[1]
+
+    def _remember(self, installation: Installation) -> Installation:
+        self._cache[installation.api_url] = (time.monotonic(), installation)
+        self._urls[installation.id] = installation.api_url
+        return installation
+
+    def _forget(self, installation_id: int) -> None:
+        self._cache.pop(self._urls.pop(installation_id, ""), None)
 
     async def _read_one(self, condition: ColumnElement[bool]) -> Installation | None:
         async with self._sessions() as session:

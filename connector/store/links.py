@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.errors import ErplinkError
 from connector.linking.model import LinkState
 from connector.store.clock import as_utc, now
+from connector.store.database import insert_new
 from connector.store.tables import AuditRow, LinkRow
 
 _TRACKED = (
@@ -109,29 +109,32 @@ class LinkStore:
     async def get_or_create(
         self, installation_id: int, user_id: str, email: str
     ) -> Link:
-        """The user's link, created as `received` on first sight."""
-        existing = await self.get(installation_id, user_id)
-        if existing is not None:
-            return existing
+        """The user's link, created as `received` on first sight.
 
-        moment = now()
-        row = LinkRow(
-            installation_id=installation_id,
-            user_id=user_id,
-            email=email,
-            state=LinkState.RECEIVED,
-            created_at=moment,
-            updated_at=moment,
+        One transaction: read, insert if missing (a concurrent creator's row wins
+        over ours without an error), read again.
+        """
+        query = select(LinkRow).where(
+            LinkRow.installation_id == installation_id, LinkRow.user_id == user_id
         )
-        try:
-            async with self._sessions.begin() as session:
-                session.add(row)
-        except IntegrityError:
-            pass  # another worker created it a moment ago: read theirs
-        link = await self.get(installation_id, user_id)
-        if link is None:
+        moment = now()
+        fresh = {
+            "installation_id": installation_id,
+            "user_id": user_id,
+            "email": email,
+            "state": LinkState.RECEIVED,
+            "candidates": [],
+            "created_at": moment,
+            "updated_at": moment,
+        }
+        async with self._sessions.begin() as session:
+            row = await session.scalar(query)
+            if row is None:
+                await session.execute(insert_new(session, LinkRow.__table__), fresh)
+                row = await session.scalar(query)
+        if row is None:
             raise LinkConflictError(f"link of {user_id} vanished while being created")
-        return link
+        return _link(row)
 
     async def save(
         self,

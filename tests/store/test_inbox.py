@@ -52,6 +52,40 @@ async def test_the_same_bytes_at_once_are_one_event(
     assert await inbox.counts() == {"pending": 1}
 
 
+async def test_deliveries_arriving_together_are_stored_together_each_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions)
+    installation = await installed(sessions)
+    await inbox.add(installation, "CUSTOMER_CREATED", b'{"old": 1}')
+
+    bodies = [b'{"a": 1}', b'{"old": 1}', b'{"b": 1}', b'{"a": 1}']
+    results = await asyncio.gather(
+        *(inbox.add(installation, "CUSTOMER_CREATED", body) for body in bodies)
+    )
+
+    assert results == [True, False, True, False]
+    assert await inbox.counts() == {"pending": 3}
+
+
+async def test_finished_deliveries_are_marked_together(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions)
+    installation = await installed(sessions)
+    for n in range(3):
+        await inbox.add(installation, "CUSTOMER_CREATED", f"{{{n}}}".encode())
+    claimed = await inbox.claim("w", limit=3, lease=LEASE)
+
+    await asyncio.gather(
+        inbox.finish(claimed[0].id),
+        inbox.finish(claimed[1].id, InboxStatus.IGNORED),
+        inbox.finish(claimed[2].id),
+    )
+
+    assert await inbox.counts() == {"done": 2, "ignored": 1}
+
+
 async def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
