@@ -11,9 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tenacity import RetryCallState
-from tenacity.stop import stop_base
-
 
 class RetryBudget:
     """A token bucket of retries.
@@ -57,18 +54,3 @@ class RetryBudget:
         gained = (moment - self._updated) * self._per_s
         self._tokens = min(self._burst, self._tokens + gained)
         self._updated = moment
-
-
-class stop_when_budget_spent(stop_base):  # noqa: N801 - named like tenacity's stops
-    """A tenacity stop condition: stop retrying when the budget has no token left.
-
-    Combine it after the attempt limit (`stop_after_attempt(n) | this`): tenacity
-    evaluates stops left to right and stops at the first true one, so a token is
-    spent only for a retry that will really happen.
-    """
-
-    def __init__(self, budget: RetryBudget) -> None:
-        self._budget = budget
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return not self._budget.try_spend()

@@ -348,3 +348,25 @@ async def test_health_records_the_accounts_seen(flaky: FlakyErp) -> None:
         "accounts": 18,
         "retry_at": None,
     }
+
+
+async def test_retries_wait_doubling_jittered_backoffs(flaky: FlakyErp) -> None:
+    # given
+    flaky.mode = Mode.DOWN
+    waits: list[float] = []
+
+    async def recorded(seconds: float) -> None:
+        waits.append(seconds)
+
+    settings = ResilienceSettings(retries=3, retry_backoff_s=0.1, breaker_failures=9)
+    adapter = ResilientAdapter(flaky, settings, clock=FakeClock(), sleep=recorded)
+
+    # when
+    with pytest.raises(ErpUnavailableError):
+        await adapter.account_by_number("10000")
+
+    # then: 0.1, 0.2, 0.4 s, each between half and one and a half of it
+    assert flaky.calls["account_by_number"] == 4
+    assert len(waits) == 3
+    for wait, base in zip(waits, (0.1, 0.2, 0.4), strict=True):
+        assert base * 0.5 <= wait <= base * 1.5
