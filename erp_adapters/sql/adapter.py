@@ -38,6 +38,8 @@ _log = structlog.get_logger(__name__)
 CANDIDATES_MAX = 1000
 """Rows a lookup reads at most before checking them in Python."""
 EMAIL_MATCHES_MAX = 20
+CALL_STATEMENTS = 3
+CALL_MARGIN_S = 1.0
 
 
 class SqlAdapter:
@@ -59,10 +61,13 @@ class SqlAdapter:
         self._secret = url.password or None
         self._dialect = url.get_backend_name()
         self._engine = create_engine(options)
+        # a call makes at most a few statements, after one connect; past this the
+        # ERP counts as unavailable even where a driver has no timeout of its own
+        # (asyncmy waits for a silent server's greeting forever)
         self._call_timeout_s = (
             options.connect_timeout_s
-            + options.pool_timeout_s
-            + 2 * options.statement_timeout_ms / 1000
+            + CALL_STATEMENTS * options.statement_timeout_ms / 1000
+            + CALL_MARGIN_S
         )
         self._lock = asyncio.Lock()
         self._statements: Statements | None = None
@@ -245,10 +250,8 @@ class SqlAdapter:
         """Numbers of accounts with an own or a contact's address at `domain`."""
         schema, scan = self._schema_now(), self._options.scan
         accounts = schema.accounts
-        own = (
-            sa_select(accounts.c("number"), accounts.c("email"))
-            .where(sql.domain_matches(accounts, domain, scan=scan))
-            .limit(CANDIDATES_MAX)
+        own = sql.account_addresses(
+            sql.domain_matches(accounts, domain, scan=scan), CANDIDATES_MAX
         )
         found = {
             rows.text(number)
@@ -287,8 +290,7 @@ class SqlAdapter:
         """Account number -> the address as written, for accounts holding `email`."""
         accounts = self._schema_now().accounts
         where = sql.email_matches(accounts, email, scan=self._options.scan)
-        query = sa_select(accounts.c("number"), accounts.c("email")).where(where)
-        result = await conn.execute(query.limit(EMAIL_MATCHES_MAX))
+        result = await conn.execute(sql.account_addresses(where, EMAIL_MATCHES_MAX))
         found = {}
         for number, field in result.all():
             address = rows.matching_address(rows.text(field), email)

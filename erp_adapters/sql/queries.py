@@ -120,6 +120,12 @@ class Statements:
         account = relations.c("account_number").label("account_number")
         return sa_select(*columns, account).select_from(joined)
 
+    def account_addresses(self, condition: ColumnElement[bool], limit: int) -> Query:
+        """Number and e-mail field of the accounts meeting `condition`."""
+        accounts = self._schema.accounts
+        query = sa_select(accounts.c("number"), accounts.c("email"))
+        return query.where(condition).limit(limit)
+
     def email_matches(
         self, table: MappedTable, email: str, *, scan: bool
     ) -> ColumnElement[bool]:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.sql import column, table
 from structlog.testing import capture_logs
 
+from erp_adapters import registry
 from erp_adapters.base import (
     ErpMisconfiguredError,
     ErpUnauthorizedError,
@@ -345,6 +346,7 @@ async def test_database_that_never_answers_is_unavailable(url: str) -> None:
         options = {
             "url": url.format(port=silent.getsockname()[1]),
             "connect_timeout_s": "0.3",
+            "statement_timeout_ms": "200",
         }
         adapter = SqlAdapter.from_settings(options)
 
@@ -443,3 +445,166 @@ async def test_indexed_lookups_find_first_addresses_at_the_exact_domain(
     assert brandt[1].number == "10010"
     assert second is None
     assert subdomain == []
+
+
+# -- the indexes serve the indexed lookups -------------------------------------------
+
+INDEX_KINDS = ("sqlite", "postgresql")
+
+
+async def _plan(database: ErpDatabase, field: str, value: str) -> str:
+    """The database's plan for the adapter's indexed account lookup by `field`."""
+    options = parse_options(database.options(**{"lookup.scan": "false"}))
+    engine = create_async_engine(database.url)
+    async with engine.connect() as conn:
+        schema = await conn.run_sync(reflect, options)
+        statements = Statements(schema, database.kind, "1")
+        if field == "domain":
+            condition = statements.domain_matches(schema.accounts, value, scan=False)
+        else:
+            condition = statements.email_matches(schema.accounts, value, scan=False)
+        query = statements.account_addresses(condition, 10)
+        sql = str(
+            query.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
+        )
+        if database.kind == "postgresql":
+            # 18 rows: the planner would rather scan; forbid it to see the index fit
+            await conn.execute(text("SET enable_seqscan = off"))
+            rows = await conn.execute(text(f"EXPLAIN {sql}"))
+        else:
+            rows = await conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+        plan = "\n".join(str(row[-1]) for row in rows)
+    await engine.dispose()
+    return plan
+
+
+PLAN_USES = {"sqlite": "USING INDEX {}", "postgresql": "Index Scan using {} on"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", INDEX_KINDS)
+@pytest.mark.parametrize(
+    ("field", "value", "index"),
+    [
+        ("domain", "acme-industrial.de", "cronus_customer_domain"),
+        ("email", "info@acme-industrial.de", "cronus_customer_email"),
+    ],
+)
+async def test_indexed_lookup_uses_the_documented_index(
+    kind: str, field: str, value: str, index: str, tmp_path: Path
+) -> None:
+    async with erp_database(kind, tmp_path) as database:
+        # given: the tables with the indexes as the README writes them
+        await load_nav(database, CONTRACT_DATA)
+
+        # when
+        plan = await _plan(database, field, value)
+
+    # then
+    assert PLAN_USES[kind].format(index) in plan
+
+
+# -- options -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({}, "the sql adapter needs the option 'url'"),
+        ({"url": "sqlite+aiosqlite:///x.db", "acounts.table": "X"}, "unknown sql"),
+        ({"url": "postgresql+psycopg2://u:p@h/db"}, "uses postgresql+psycopg2; use"),
+        ({"url": "::not a url::"}, "url cannot be parsed"),
+        ({"url": "sqlite+aiosqlite:///x.db", "pool_size": "many"}, "'pool_size' is"),
+        ({"url": "sqlite+aiosqlite:///x.db", "page_size": "0"}, "from 1 to 10000"),
+        ({"url": "sqlite+aiosqlite:///x.db", "lookup.scan": "maybe"}, "true or false"),
+        ({"url": "sqlite+aiosqlite:///x.db", "accounts.table": ""}, "must not be"),
+        (
+            {"url": "sqlite+aiosqlite:///x.db", "accounts.columns.email": ""},
+            "'accounts.columns.email' must name a column",
+        ),
+    ],
+)
+def test_bad_options_are_refused_without_the_url(
+    options: dict[str, str], problem: str
+) -> None:
+    # when
+    with pytest.raises(ErpMisconfiguredError) as caught:
+        SqlAdapter.from_settings(options)
+
+    # then
+    assert problem in caught.value.message
+    assert "u:p@" not in caught.value.message
+
+
+def test_nav_defaults_and_prefix_fill_the_mapping() -> None:
+    # when
+    options = parse_options(
+        {"url": "sqlite+aiosqlite:///x.db", "table_prefix": "CRONUS$"}
+    )
+
+    # then
+    assert options.accounts.name == "CRONUS$Customer"
+    assert options.accounts.column("credit_limit") == "Credit Limit (LCY)"
+    assert options.relations is not None
+    assert options.relations.name == "CRONUS$Contact Business Relation"
+    assert options.salespeople is not None
+    assert options.salespeople.column("email") == "E-Mail"
+    assert (options.scan, options.statement_timeout_ms, options.pool_size) == (
+        True,
+        5000,
+        5,
+    )
+
+
+@pytest.mark.asyncio
+async def test_registry_builds_the_sql_adapter(nav: ErpDatabase) -> None:
+    # when
+    adapter = registry.load_adapter("sql", nav.options())
+    account = await adapter.account_by_number("0004711")
+    await adapter.close()
+
+    # then
+    assert "sql" in registry.available()
+    assert isinstance(adapter, SqlAdapter)
+    assert account is not None
+    assert account.salesperson_email == "s.krueger@erplink-demo.example"
+
+
+# -- ambiguous addresses -------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_address_of_two_accounts_is_ambiguous(
+    tmp_path: Path, logs: list[dict[str, object]]
+) -> None:
+    async with erp_database("sqlite", tmp_path) as database:
+        # given: Hansen Nord's own address is also a contact's of Acme
+        await load_nav(database, CONTRACT_DATA)
+        writer = create_async_engine(database.url)
+        contacts = table(
+            f"{PREFIX}Contact",
+            column("No_"),
+            column("Name"),
+            column("E-Mail"),
+            column("Type"),
+            column("Company No_"),
+        )
+        async with writer.begin() as conn:
+            row = ("CT99", "Doppelt", "NORD@hansen-gruppe.de", 1, "CC10000")
+            await conn.execute(insert(contacts).values(row))
+        await writer.dispose()
+        adapter = await SqlAdapter.open(database.options())
+
+        # when
+        ambiguous = await adapter.contact_by_email("nord@hansen-gruppe.de")
+        domain = await adapter.accounts_by_domain("hansen-gruppe.de")
+        await adapter.close()
+
+    # then
+    assert ambiguous is None
+    assert [a.number for a in domain] == ["10000", "10020", "10021"]
+    warnings = [e for e in logs if e["log_level"] == "warning"]
+    assert [(e["event"], e["accounts"]) for e in warnings] == [
+        ("erp.sql.ambiguous_email", 2)
+    ]
+    assert "nord@hansen-gruppe.de" not in repr(logs)
