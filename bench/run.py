@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import adapters
 from bench.intake import IntakeConfig, IntakeResult, run_intake
 from bench.pricing import PricingConfig, PricingResult, run_pricing
 from bench.wrk import Load, ensure_wrk, wrk_version
@@ -27,7 +28,7 @@ PRICING_TARGET_P99_MS = 300.0
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; the defaults are the figures in BENCHMARKS.md."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["intake", "pricing"])
+    parser.add_argument("--only", choices=["intake", "pricing", "adapters"])
     parser.add_argument("--rounds", type=int, default=3, help="intake rounds")
     parser.add_argument("--seconds", type=int, default=10, help="per intake run")
     parser.add_argument("--connections", type=int, default=32)
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run, report, and exit 0 (the figures are reported, not asserted)."""
     args = parse_args(argv)
     configure_logging(json=True, level=logging.WARNING)
+    if args.only == "adapters":  # its own report: bench/adapters.py
+        return adapters.main([])
     wrk = ensure_wrk() if args.only in (None, "intake") else None
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.log"):

@@ -248,10 +248,10 @@ class SqlAdapter:
         self, conn: AsyncConnection, sql: Statements, domain: str
     ) -> set[str]:
         """Numbers of accounts with an own or a contact's address at `domain`."""
-        schema, scan = self._schema_now(), self._options.scan
+        schema, substring = self._schema_now(), self._options.substring
         accounts = schema.accounts
         own = sql.account_addresses(
-            sql.domain_matches(accounts, domain, scan=scan), CANDIDATES_MAX
+            sql.domain_matches(accounts, domain, substring=substring), CANDIDATES_MAX
         )
         found = {
             rows.text(number)
@@ -260,7 +260,7 @@ class SqlAdapter:
         }
         contacts = sql.contacts()
         if contacts is not None and schema.contacts is not None:
-            where = sql.domain_matches(schema.contacts, domain, scan=scan)
+            where = sql.domain_matches(schema.contacts, domain, substring=substring)
             result = await conn.execute(contacts.where(where).limit(CANDIDATES_MAX))
             found |= {
                 rows.text(row.account_number)
@@ -275,7 +275,9 @@ class SqlAdapter:
         contacts, schema = sql.contacts(), self._schema_now()
         if contacts is None or schema.contacts is None:
             return []
-        where = sql.email_matches(schema.contacts, email, scan=self._options.scan)
+        where = sql.email_matches(
+            schema.contacts, email, substring=self._options.substring
+        )
         result = await conn.execute(contacts.where(where).limit(EMAIL_MATCHES_MAX))
         found = []
         for row in result:
@@ -289,7 +291,7 @@ class SqlAdapter:
     ) -> dict[str, str]:
         """Account number -> the address as written, for accounts holding `email`."""
         accounts = self._schema_now().accounts
-        where = sql.email_matches(accounts, email, scan=self._options.scan)
+        where = sql.email_matches(accounts, email, substring=self._options.substring)
         result = await conn.execute(sql.account_addresses(where, EMAIL_MATCHES_MAX))
         found = {}
         for number, field in result.all():

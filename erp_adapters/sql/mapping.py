@@ -77,7 +77,7 @@ _LIMITS: Mapping[str, tuple[float, float, float]] = {
     "page_size": (500, 1, 10_000),
 }
 _OTHER_OPTIONS = frozenset(
-    {"url", "schema", "table_prefix", "relations.link_to_table", "lookup.scan"}
+    {"url", "schema", "table_prefix", "relations.link_to_table", "lookup.substring"}
 )
 _TRUE, _FALSE = (
     frozenset({"true", "yes", "on", "1"}),
@@ -109,7 +109,7 @@ class SqlOptions:
     relations: TableMapping | None
     salespeople: TableMapping | None
     link_to_table: str
-    scan: bool
+    substring: bool
     pool_size: int
     max_overflow: int
     pool_timeout_s: float
@@ -151,7 +151,7 @@ def parse_options(options: Mapping[str, str]) -> SqlOptions:
         relations=tables["relations"] if tables["contacts"] else None,
         salespeople=tables["salespeople"],
         link_to_table=options.get("relations.link_to_table", "1"),
-        scan=_flag("lookup.scan", options, default=True),
+        substring=_flag("lookup.substring", options, default=True),
         pool_size=int(numbers["pool_size"]),
         max_overflow=int(numbers["max_overflow"]),
         pool_timeout_s=numbers["pool_timeout_s"],

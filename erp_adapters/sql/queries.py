@@ -1,15 +1,17 @@
 """The statements the SQL adapter sends: SELECTs with bound values and a LIMIT.
 
-Lookups come in two forms, chosen by the option `lookup.scan`:
+Lookups come in two forms, chosen by the option `lookup.substring`:
 
-- indexed (`lookup.scan=false`): `lower(email) = :address` and
-  `<domain expression> = :domain`. These are written exactly as the indexes in
-  the README are, so that the planner uses them. They see the first address of a
-  field only, and a domain only as written (`sales.acme.de` is not `acme.de`).
-- scanning (`lookup.scan=true`, the default): `lower(email) LIKE '%<value>%'` with
-  the value's LIKE wildcards escaped, which also finds the second address of a
-  multi-address field and addresses on subdomains. No B-tree index serves this:
-  the table is read on every lookup (see BENCHMARKS.md for the cost).
+- substring (`lookup.substring=true`, the default): `lower(email) LIKE '%<value>%'`
+  with the value's LIKE wildcards escaped. It finds the second address of a
+  multi-address field and addresses on subdomains. On PostgreSQL a trigram index
+  (`pg_trgm`, `gin (lower("E-Mail") gin_trgm_ops)`) serves it; on MariaDB and SQLite
+  no index can, and each lookup reads the whole table (BENCHMARKS.md has the cost).
+- exact (`lookup.substring=false`): `lower(email) = :address` and
+  `<domain expression> = :domain`, written exactly as the B-tree indexes in the
+  README are, so that every database's planner uses them. They see the first
+  address of a field only, and a domain only as written (`sales.acme.de` is not
+  `acme.de`).
 
 Either way the adapter checks each row in Python afterwards (the exact address, the
 registrable domain), so a coarse SQL filter never widens what a lookup returns.
@@ -127,20 +129,20 @@ class Statements:
         return query.where(condition).limit(limit)
 
     def email_matches(
-        self, table: MappedTable, email: str, *, scan: bool
+        self, table: MappedTable, email: str, *, substring: bool
     ) -> ColumnElement[bool]:
         """The condition for a field that holds `email` (already lower case)."""
         column = table.c("email")
-        if scan:
+        if substring:
             pattern = f"%{escape_like(email)}%"
             return func.lower(column).like(pattern, escape=LIKE_ESCAPE)
         return func.lower(column) == email
 
     def domain_matches(
-        self, table: MappedTable, domain: str, *, scan: bool
+        self, table: MappedTable, domain: str, *, substring: bool
     ) -> ColumnElement[bool]:
         """The condition for a field with an address at `domain` (lower case)."""
-        if scan:
+        if substring:
             pattern = f"%{escape_like(domain)}%"
             return func.lower(table.c("email")).like(pattern, escape=LIKE_ESCAPE)
         if table.has("domain"):

@@ -42,6 +42,8 @@ MARIADB_ADMIN_URL = f"mysql+asyncmy://root@{MARIADB_HOST}:{MARIADB_PORT}/test"
 PREFIX = "CRONUS$"
 BLANK_DATE = date(1753, 1, 1)
 KINDS = ("sqlite", "postgresql", "mariadb")
+DIALECTS = {"sqlite": "sqlite file", "postgresql": "postgresql", "mariadb": "mysql"}
+"""How `health()` and errors name each kind of database."""
 _BLOCKED = {"": 0, "Ship": 1, "Invoice": 2, "All": 3}
 TEST_MODIFIED = date(2026, 11, 1)
 OLD_MODIFIED = date(2025, 1, 1)
@@ -117,6 +119,9 @@ def index_statements(kind: str, prefix: str = PREFIX) -> list[str]:
         name = table.replace("$", "_").replace(" ", "_").lower()
         if kind == "postgresql":
             statements += [
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+                f'CREATE INDEX {name}_email_trgm ON "{table}" '
+                'USING gin (lower("E-Mail") gin_trgm_ops)',
                 f'CREATE INDEX {name}_email ON "{table}" (lower("E-Mail"))',
                 f'CREATE INDEX {name}_domain ON "{table}" '
                 f"(lower(split_part(\"E-Mail\", '@', 2)))",
