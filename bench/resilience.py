@@ -125,7 +125,7 @@ def summary(figures: Figures) -> list[str]:
     ]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Measure, print, write `bench/out/resilience.json`; exit 0."""
     # The outage part fails on purpose 1,000 times; its warnings are no news.
     configure_logging(json=True, level=logging.ERROR)

@@ -10,6 +10,7 @@ import os
 import platform
 import sys
 import time
+from importlib import import_module
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,17 @@ from connector.logs import configure_logging
 OUT = Path(__file__).resolve().parent / "out"
 INTAKE_TARGET_RATIO = 0.5
 PRICING_TARGET_P99_MS = 300.0
+# Benchmarks that run on their own (`--only NAME`): name -> module with `main(argv)`.
+STANDALONE = {
+    "adapters": "bench.adapters",
+    "resilience": "bench.resilience",
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; the defaults are the figures in BENCHMARKS.md."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["intake", "pricing", "resilience"])
+    parser.add_argument("--only", choices=["intake", "pricing", *STANDALONE])
     parser.add_argument("--rounds", type=int, default=3, help="intake rounds")
     parser.add_argument("--seconds", type=int, default=10, help="per intake run")
     parser.add_argument("--connections", type=int, default=32)
@@ -127,10 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run, report, and exit 0 (the figures are reported, not asserted)."""
     args = parse_args(argv)
     configure_logging(json=True, level=logging.WARNING)
-    if args.only == "resilience":  # its own report: bench/resilience.py
-        from bench.resilience import main as resilience
-
-        return resilience()
+    if args.only in STANDALONE:  # each writes its own report
+        return int(import_module(STANDALONE[args.only]).main([]) or 0)
     wrk = ensure_wrk() if args.only in (None, "intake") else None
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.log"):

@@ -336,6 +336,45 @@ async def check_health_is_ok_with_count(adapter: ErpAdapter) -> None:
     assert health.detail
 
 
+async def check_changed_since_yields_each_account_once(adapter: ErpAdapter) -> None:
+    # when
+    accounts = [a async for a in adapter.accounts_changed_since(None)]
+
+    # then: every page boundary is crossed without repeating or dropping a row
+    numbers = [a.number for a in accounts]
+    assert len(numbers) == len(set(numbers)) == len(ALL_NUMBERS)
+    meyer = next(a for a in accounts if a.number == "0004711")
+    assert meyer == await adapter.account_by_number("0004711")
+
+
+async def check_contact_comes_with_its_full_account(adapter: ErpAdapter) -> None:
+    # when
+    found = await adapter.contact_by_email("ute@hansen-gruppe.de")
+    account = await adapter.account_by_number("10021")
+
+    # then
+    assert found is not None
+    assert found[0] == Contact("CT10021", "10021", "Ute Süd", "ute@hansen-gruppe.de")
+    assert found[1] == account
+
+
+async def check_domain_accounts_are_full_accounts(adapter: ErpAdapter) -> None:
+    # when
+    by_domain = await adapter.accounts_by_domain("hansen-gruppe.de")
+    by_number = [await adapter.account_by_number(n) for n in ("10020", "10021")]
+
+    # then
+    assert by_domain == by_number
+
+
+async def check_domain_limit_zero_finds_nothing(adapter: ErpAdapter) -> None:
+    # when
+    accounts = await adapter.accounts_by_domain("hansen-gruppe.de", limit=0)
+
+    # then
+    assert accounts == []
+
+
 Check = Callable[[ErpAdapter], Awaitable[None]]
 CHECKS: tuple[Check, ...] = tuple(
     check for name, check in sorted(globals().items()) if name.startswith("check_")

@@ -17,6 +17,7 @@ from erp_adapters.base import ErpAdapter
 from erp_adapters.csv import CsvAdapter
 
 from .contract import CHECKS, CONTRACT_DATA, Check, ContractData
+from .sql_contract import SQL_BUILDERS, sql_contract_databases  # noqa: F401 (fixture)
 
 
 @asynccontextmanager
@@ -31,6 +32,7 @@ async def csv_adapter(data: ContractData) -> AsyncIterator[ErpAdapter]:
 Builder = Callable[[ContractData], AbstractAsyncContextManager[ErpAdapter]]
 BUILDERS: dict[str, Builder] = {
     "csv": csv_adapter,
+    **SQL_BUILDERS,
 }
 
 

@@ -1,0 +1,326 @@
+"""The SQL adapter: the ERP's customer master read from its own database.
+
+Typically a read-only login to the ERP's database (Dynamics NAV / Business Central,
+or any schema mapped in the options). The adapter never writes: the sessions are
+read-only (see `connection.py`) and it sends SELECTs only, each with a LIMIT, with
+every value bound as a parameter and every identifier checked against the catalogue
+at start-up (`schema.py`). Domain and e-mail lookups are described in `queries.py`.
+
+An e-mail address found at two different accounts is ambiguous: `contact_by_email`
+answers None for it, as the CSV adapter does, because naming one of them would link a
+customer to a price list by chance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import structlog
+from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from connector.linking.model import Account, Contact
+from erp_adapters.base import ErpError, Health
+from erp_adapters.sql import rows
+from erp_adapters.sql.connection import create_engine, describe, parse_url
+from erp_adapters.sql.errors import translate
+from erp_adapters.sql.mapping import SqlOptions, parse_options
+from erp_adapters.sql.queries import Statements
+from erp_adapters.sql.rows import NAV_BLANK_DATE
+from erp_adapters.sql.schema import Schema, reflect
+
+_log = structlog.get_logger(__name__)
+
+CANDIDATES_MAX = 1000
+"""Rows a lookup reads at most before checking them in Python."""
+EMAIL_MATCHES_MAX = 20
+CALL_STATEMENTS = 3
+CALL_MARGIN_S = 1.0
+
+
+class SqlAdapter:
+    """Reads accounts and contacts from the ERP's database through SQLAlchemy.
+
+    Args:
+        options: the checked options (`mapping.parse_options`).
+
+    The catalogue is read on the first call (`health()` at start-up), not here:
+    building the adapter does no I/O.
+    """
+
+    name = "sql"
+
+    def __init__(self, options: SqlOptions) -> None:
+        url = parse_url(options.url)
+        self._options = options
+        self._where = describe(url)
+        self._secret = url.password or None
+        self._dialect = url.get_backend_name()
+        self._engine = create_engine(options)
+        # a call makes at most a few statements, after one connect; past this the
+        # ERP counts as unavailable even where a driver has no timeout of its own
+        # (asyncmy waits for a silent server's greeting forever)
+        self._call_timeout_s = (
+            options.connect_timeout_s
+            + CALL_STATEMENTS * options.statement_timeout_ms / 1000
+            + CALL_MARGIN_S
+        )
+        self._lock = asyncio.Lock()
+        self._statements: Statements | None = None
+        self._schema: Schema | None = None
+
+    @classmethod
+    def from_settings(cls, options: Mapping[str, str]) -> SqlAdapter:
+        """Builds the adapter from the string options (see `mapping.py` and README).
+
+        Raises:
+            ErpMisconfiguredError: an option is missing, unknown or malformed.
+        """
+        return cls(parse_options(options))
+
+    @classmethod
+    async def open(cls, options: Mapping[str, str]) -> SqlAdapter:
+        """Builds the adapter and checks its mapping against the database now.
+
+        Raises:
+            ErpMisconfiguredError: an option, table or column is wrong.
+            ErpUnauthorizedError: the database refused the login.
+            ErpUnavailableError: the database did not answer.
+        """
+        adapter = cls.from_settings(options)
+        try:
+            await adapter.check()
+        except ErpError:
+            await adapter.close()
+            raise
+        return adapter
+
+    async def check(self) -> None:
+        """Reads the catalogue and checks every mapped table and column.
+
+        Raises:
+            ErpMisconfiguredError: a table or column is missing; the message lists
+                those that exist.
+        """
+        async with self._call("check"):
+            pass
+
+    async def account_by_number(self, number: str) -> Account | None:
+        """The account with exactly this number (leading zeros matter), or None."""
+        if not number:
+            return None
+        async with self._call("account_by_number") as (conn, sql):
+            found = await self._accounts(conn, sql, [number])
+        return found[0] if found else None
+
+    async def accounts_by_domain(self, domain: str, limit: int = 50) -> list[Account]:
+        """Accounts with an address, their own or a contact's, at `domain`."""
+        domain = domain.strip().lower()
+        if not domain or "@" in domain or limit <= 0:
+            return []
+        async with self._call("accounts_by_domain") as (conn, sql):
+            numbers = await self._domain_numbers(conn, sql, domain)
+            found = await self._accounts(conn, sql, sorted(numbers)[:limit])
+        return sorted(found, key=lambda account: account.number)
+
+    async def contact_by_email(self, email: str) -> tuple[Contact, Account] | None:
+        """The contact, or account, whose address is exactly `email`, with its account;
+        None when nobody has it or it belongs to two different accounts."""
+        email = email.strip().lower()
+        if "@" not in email:
+            return None
+        async with self._call("contact_by_email") as (conn, sql):
+            contacts = await self._contacts_with(conn, sql, email)
+            owners = await self._accounts_with(conn, sql, email)
+            numbers = {c.account_number for c in contacts} | set(owners)
+            if len(numbers) != 1:
+                if len(numbers) > 1:
+                    _log.warning("erp.sql.ambiguous_email", accounts=len(numbers))
+                return None
+            accounts = await self._accounts(conn, sql, sorted(numbers))
+        if not accounts:
+            return None
+        account = accounts[0]
+        if contacts:
+            return contacts[0], account
+        return Contact(
+            "", account.number, account.name, owners[account.number]
+        ), account
+
+    async def accounts_changed_since(
+        self, since: datetime | None
+    ) -> AsyncIterator[Account]:
+        """Every account, or with a modification date column those changed on or
+        after the day of `since` (accounts with a blank date always count), in pages
+        of `page_size` by account number (key-set paging)."""
+        after: str | None = None
+        while True:
+            async with self._call("accounts_changed_since") as (conn, sql):
+                page = await self._changed_page(conn, sql, since, after)
+            for account in page:
+                yield account
+            if len(page) < self._options.page_size:
+                return
+            after = page[-1].number
+
+    async def health(self) -> Health:
+        """Ok with the account count, or not ok with what failed.
+
+        Raises:
+            ErpMisconfiguredError: the mapping names a table or column that does not
+                exist (start-up stops on it; the message lists those that do).
+        """
+        try:
+            async with self._call("health") as (conn, sql):
+                accounts = self._schema_now().accounts
+                count = sa_select(func.count()).select_from(accounts.clause).limit(1)
+                total = int((await conn.execute(count)).scalar_one())
+        except ErpError as exc:
+            if exc.code == "erp_misconfigured":
+                raise
+            return Health(False, None, exc.message)
+        return Health(True, total, f"{self._where}: {total} accounts")
+
+    async def close(self) -> None:
+        """Closes every pooled connection."""
+        await self._engine.dispose()
+
+    # -- plumbing --------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _call(
+        self, operation: str
+    ) -> AsyncIterator[tuple[AsyncConnection, Statements]]:
+        """A connection for one call, under its timeout, with errors translated."""
+        try:
+            async with asyncio.timeout(self._call_timeout_s):
+                sql = await self._ready()
+                async with self._engine.connect() as conn:
+                    yield conn, sql
+        except Exception as exc:
+            error = translate(exc, where=self._where, secret=self._secret)
+            _log.warning(
+                "erp.sql.call_failed",
+                adapter=self.name,
+                operation=operation,
+                code=error.code,
+                error=error.message,
+            )
+            raise error from exc
+
+    async def _ready(self) -> Statements:
+        if self._statements is not None:
+            return self._statements
+        async with self._lock:
+            if self._statements is None:
+                async with self._engine.connect() as conn:
+                    schema = await conn.run_sync(reflect, self._options)
+                self._schema = schema
+                self._statements = Statements(
+                    schema, self._dialect, self._options.link_to_table
+                )
+                _log.info("erp.sql.mapping_checked", adapter=self.name)
+        return self._statements
+
+    def _schema_now(self) -> Schema:
+        if self._schema is None:  # only reachable before _ready(); a bug
+            raise RuntimeError("the sql adapter's schema was not read yet")
+        return self._schema
+
+    # -- queries ---------------------------------------------------------------------
+
+    async def _accounts(
+        self, conn: AsyncConnection, sql: Statements, numbers: Sequence[str]
+    ) -> list[Account]:
+        if not numbers:
+            return []
+        result = await conn.execute(sql.accounts_by_numbers(numbers))
+        found = [rows.account_from_row(row._mapping) for row in result]
+        # a case- or pad-insensitive collation may return near matches: keep exact
+        wanted = set(numbers)
+        return [account for account in found if account.number in wanted]
+
+    async def _domain_numbers(
+        self, conn: AsyncConnection, sql: Statements, domain: str
+    ) -> set[str]:
+        """Numbers of accounts with an own or a contact's address at `domain`."""
+        schema, substring = self._schema_now(), self._options.substring
+        accounts = schema.accounts
+        own = sql.account_addresses(
+            sql.domain_matches(accounts, domain, substring=substring), CANDIDATES_MAX
+        )
+        found = {
+            rows.text(number)
+            for number, field in (await conn.execute(own)).all()
+            if rows.has_domain(rows.text(field), domain)
+        }
+        contacts = sql.contacts()
+        if contacts is not None and schema.contacts is not None:
+            where = sql.domain_matches(schema.contacts, domain, substring=substring)
+            result = await conn.execute(contacts.where(where).limit(CANDIDATES_MAX))
+            found |= {
+                rows.text(row.account_number)
+                for row in result
+                if rows.has_domain(rows.text(row.email), domain)
+            }
+        return found
+
+    async def _contacts_with(
+        self, conn: AsyncConnection, sql: Statements, email: str
+    ) -> list[Contact]:
+        contacts, schema = sql.contacts(), self._schema_now()
+        if contacts is None or schema.contacts is None:
+            return []
+        where = sql.email_matches(
+            schema.contacts, email, substring=self._options.substring
+        )
+        result = await conn.execute(contacts.where(where).limit(EMAIL_MATCHES_MAX))
+        found = []
+        for row in result:
+            address = rows.matching_address(rows.text(row.email), email)
+            if address is not None:
+                found.append(rows.contact_from_row(row._mapping, address))
+        return found
+
+    async def _accounts_with(
+        self, conn: AsyncConnection, sql: Statements, email: str
+    ) -> dict[str, str]:
+        """Account number -> the address as written, for accounts holding `email`."""
+        accounts = self._schema_now().accounts
+        where = sql.email_matches(accounts, email, substring=self._options.substring)
+        result = await conn.execute(sql.account_addresses(where, EMAIL_MATCHES_MAX))
+        found = {}
+        for number, field in result.all():
+            address = rows.matching_address(rows.text(field), email)
+            if address is not None:
+                found[rows.text(number)] = address
+        return found
+
+    async def _changed_page(
+        self,
+        conn: AsyncConnection,
+        sql: Statements,
+        since: datetime | None,
+        after: str | None,
+    ) -> list[Account]:
+        accounts = self._schema_now().accounts
+        number = accounts.c("number")
+        conditions: list[ColumnElement[bool]] = []
+        if since is not None and accounts.has("modified"):
+            modified = accounts.c("modified")
+            conditions.append(
+                or_(
+                    modified >= since.date(),
+                    modified <= NAV_BLANK_DATE,
+                    modified.is_(None),
+                )
+            )
+        if after is not None:
+            conditions.append(number > after)
+        query = sql.accounts().where(*conditions)
+        query = query.order_by(number).limit(self._options.page_size)
+        return [rows.account_from_row(r._mapping) for r in await conn.execute(query)]
