@@ -1,0 +1,275 @@
+"""The `soap` ERP adapter: Dynamics NAV / Business Central page web services.
+
+Accounts come from the Customer page, people from the Contact page (a custom page
+exposing `Customer_No`, see `wsdl/contact.wsdl`). Every value a customer typed is sent
+as a quoted literal (`criteria.py`), and every answer is checked again here, exactly
+and without case: the ERP's filter narrows the search, this module decides. So an
+address such as `a@x.de; b@y.de` in one field, or one on a subdomain, is found by its
+own address and its registrable domain, as the CSV adapter finds it.
+
+Options (`ERPLINK_ADAPTER_OPTIONS`): `url` (required, `https://host:7047/<Instance>/
+WS/<Company>`), `username`, `password`, `auth` (`basic`, the default, or `wsse` for a
+WS-Security UsernameToken), `timeout_s` (10), `connect_timeout_s` (5), `page_size`
+(200), `max_connections` (32).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+import structlog
+from zeep.wsse.username import UsernameToken
+
+from connector.linking.domains import registrable_domain
+from connector.linking.model import Account, Contact
+from erp_adapters.base import ErpMisconfiguredError, Health
+from erp_adapters.soap import criteria, records
+from erp_adapters.soap.client import PageClient
+
+_log = structlog.get_logger(__name__)
+
+OPTIONS = ("url", "username", "password", "auth", "timeout_s", "connect_timeout_s",
+           "page_size", "max_connections")  # fmt: skip
+NUMBERS_PER_CALL = 20
+MAX_MATCHES = 5000
+HEALTH_COUNT_CAP = 20_000
+
+
+class SoapAdapter:
+    """Reads the customer master from NAV page web services over SOAP.
+
+    Args:
+        url: the company's web service root, `.../<Instance>/WS/<Company>`.
+        username: the web service user.
+        password: its password or web service access key (never logged).
+        auth: `basic` (HTTP Basic, as NAV authenticates) or `wsse`.
+        timeout_s: the longest wait for one answer.
+        connect_timeout_s: the longest wait for a connection.
+        page_size: records per `ReadMultiple` page when listing accounts.
+        max_connections: the HTTP pool size, bounding calls in flight.
+    """
+
+    name = "soap"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        username: str = "",
+        password: str = "",
+        auth: str = "basic",
+        timeout_s: float = 10.0,
+        connect_timeout_s: float = 5.0,
+        page_size: int = 200,
+        max_connections: int = 32,
+    ) -> None:
+        if auth not in ("basic", "wsse"):
+            raise ErpMisconfiguredError(
+                f"the soap adapter's auth option is {auth!r}; use basic or wsse"
+            )
+        self._page_size = page_size
+        self._http = httpx.AsyncClient(
+            auth=httpx.BasicAuth(username, password) if auth == "basic" else None,
+            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+            ),
+        )
+        wsse = UsernameToken(username, password) if auth == "wsse" else None
+        root = url.rstrip("/")
+        self._customers, self._contacts = (
+            PageClient(page, f"{root}/Page/{page}", self._http, wsse=wsse)
+            for page in ("Customer", "Contact")
+        )
+        self._root = root
+
+    @classmethod
+    def from_settings(cls, options: Mapping[str, str]) -> SoapAdapter:
+        """Builds the adapter from string options (see the module docstring).
+
+        Raises:
+            ErpMisconfiguredError: `url` is missing, an option is unknown or a number
+                is not one.
+        """
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise ErpMisconfiguredError(
+                f"unknown soap adapter options {', '.join(unknown)}; known options "
+                f"are {', '.join(OPTIONS)}"
+            )
+        url = options.get("url", "").strip()
+        if not url.startswith(("http://", "https://")):
+            raise ErpMisconfiguredError(
+                "the soap adapter needs the option 'url': the web service root, "
+                "e.g. https://nav.example.com:7047/DynamicsNAV/WS/CRONUS"
+            )
+        return cls(
+            url,
+            username=options.get("username", ""),
+            password=options.get("password", ""),
+            auth=options.get("auth", "basic").strip() or "basic",
+            timeout_s=_number(options, "timeout_s", 10.0),
+            connect_timeout_s=_number(options, "connect_timeout_s", 5.0),
+            page_size=int(_number(options, "page_size", 200)),
+            max_connections=int(_number(options, "max_connections", 32)),
+        )
+
+    async def account_by_number(self, number: str) -> Account | None:
+        """The account with exactly this number (leading zeros matter), or None."""
+        if not number:
+            return None
+        record = await self._customers.read(number)
+        found = records.account(record) if record is not None else None
+        return found if found is not None and found.number == number else None
+
+    async def accounts_by_domain(self, domain: str, limit: int = 50) -> list[Account]:
+        """Accounts with an address (their own or a contact's) at exactly `domain`."""
+        wanted = domain.strip().lower()
+        if not wanted or limit <= 0:
+            return []
+        accounts, contacts = await self._search_email(wanted)
+
+        def at_domain(field: str) -> bool:
+            return any(_domain_of(a) == wanted for a in records.addresses(field))
+
+        found = {a.number: a for a in accounts if at_domain(a.email)}
+        numbers = {c.account_number for c in contacts if at_domain(c.email)}
+        found.update(await self._accounts(numbers - set(found)))
+        return [found[number] for number in sorted(found)[:limit]]
+
+    async def contact_by_email(self, email: str) -> tuple[Contact, Account] | None:
+        """The contact (or account) whose address is exactly `email`, with its
+        account; None when nobody has it, or when it belongs to two accounts."""
+        wanted = email.strip().lower()
+        if not wanted:
+            return None
+        accounts, contacts = await self._search_email(wanted)
+
+        def written(field: str) -> str | None:
+            return next(
+                (a for a in records.addresses(field) if a.lower() == wanted), None
+            )
+
+        owners = {a.number: a for a in accounts if written(a.email)}
+        people = [c for c in contacts if written(c.email)]
+        owners.update(
+            await self._accounts({c.account_number for c in people} - set(owners))
+        )
+        people = [c for c in people if c.account_number in owners]
+        if len(owners) != 1:
+            if len(owners) > 1:
+                _log.warning("erp.soap.ambiguous_email", accounts=len(owners))
+            return None
+
+        account = next(iter(owners.values()))
+        if people:
+            person = people[0]
+            return Contact(person.number, account.number, person.name,
+                           written(person.email) or ""), account  # fmt: skip
+        return Contact(
+            "", account.number, account.name, written(account.email) or ""
+        ), account
+
+    async def accounts_changed_since(
+        self, since: datetime | None
+    ) -> AsyncIterator[Account]:
+        """Accounts modified on or after the day of `since` (and those without a
+        date), page by page with NAV's bookmark keys; every account for None."""
+        filters = (
+            []
+            if since is None
+            else [("Last_Date_Modified", criteria.on_or_after(since.date()))]
+        )
+        async for record in self._pages(self._customers, filters, self._page_size):
+            yield records.account(record)
+
+    async def health(self) -> Health:
+        """Ok with the account count when the Customer page answers (counted up to
+        `HEALTH_COUNT_CAP`; beyond it the count is None)."""
+        count = 0
+        async for _record in self._pages(self._customers, [], 1000):
+            count += 1
+            if count >= HEALTH_COUNT_CAP:
+                detail = f"{self._root}: more than {HEALTH_COUNT_CAP} accounts"
+                return Health(True, None, detail)
+        return Health(True, count, f"{self._root}: {count} accounts")
+
+    async def close(self) -> None:
+        """Closes the HTTP connection pool."""
+        await self._http.aclose()
+
+    async def _search_email(self, text: str) -> tuple[list[Account], list[Contact]]:
+        """Accounts and contacts whose e-mail field holds `text`, without case."""
+        filters = [("E_Mail", criteria.contains_ignoring_case(text))]
+        accounts, contacts = await asyncio.gather(
+            self._all(self._customers, filters), self._all(self._contacts, filters)
+        )
+        return [records.account(r) for r in accounts], [
+            records.contact(r) for r in contacts
+        ]
+
+    async def _accounts(self, numbers: Iterable[str]) -> dict[str, Account]:
+        """The accounts with these numbers (exactly), in calls of a few numbers."""
+        wanted = sorted(numbers)
+        chunks = [
+            wanted[i : i + NUMBERS_PER_CALL]
+            for i in range(0, len(wanted), NUMBERS_PER_CALL)
+        ]
+        pages = await asyncio.gather(*(
+            self._customers.read_multiple([("No", criteria.any_of(chunk))])
+            for chunk in chunks
+        ))  # fmt: skip
+        found = (records.account(r) for page in pages for r in page)
+        return {a.number: a for a in found if a.number in wanted}
+
+    async def _all(
+        self, page: PageClient, filters: Sequence[tuple[str, str]]
+    ) -> list[Any]:
+        """Every record meeting the filters, up to `MAX_MATCHES`."""
+        found = []
+        async for record in self._pages(page, filters, self._page_size):
+            found.append(record)
+            if len(found) >= MAX_MATCHES:
+                _log.warning(
+                    "erp.soap.too_many_matches", page=page.page, cap=MAX_MATCHES
+                )
+                break
+        return found
+
+    async def _pages(
+        self, page: PageClient, filters: Sequence[tuple[str, str]], size: int
+    ) -> AsyncIterator[Any]:
+        """Records page by page: the last record's Key is the next bookmark."""
+        bookmark: str | None = None
+        while True:
+            batch = await page.read_multiple(filters, bookmark=bookmark, size=size)
+            for record in batch:
+                yield record
+            if len(batch) < size or not batch:
+                return
+            bookmark = batch[-1].Key
+
+
+def _domain_of(address: str) -> str:
+    _local, at, host = address.rpartition("@")
+    return registrable_domain(host) if at and _local and host else ""
+
+
+def _number(options: Mapping[str, str], name: str, default: float) -> float:
+    raw = options.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ErpMisconfiguredError(
+            f"the soap adapter's option {name} is {raw!r}, not a number"
+        ) from exc
+    if value <= 0:
+        raise ErpMisconfiguredError(f"the soap adapter's option {name} must be > 0")
+    return value
