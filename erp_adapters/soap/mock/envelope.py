@@ -178,7 +178,10 @@ def _fault(code: str, message: str, nsmap: dict[str, str]) -> bytes:
     string.set("{http://www.w3.org/XML/1998/namespace}lang", "en-US")
     string.text = message
     detail = etree.SubElement(fault, "detail")
-    etree.SubElement(detail, f"{{{SERIALIZATION_NS}}}string").text = message
+    string_ns = {None: SERIALIZATION_NS}
+    etree.SubElement(
+        detail, f"{{{SERIALIZATION_NS}}}string", nsmap=string_ns
+    ).text = message
     return _bytes(envelope)
 
 

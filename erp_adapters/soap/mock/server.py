@@ -3,6 +3,7 @@ benchmarks."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,3 +71,10 @@ async def start_mock(
     """
     server = await start_server(mock.app, host=host, port=port)
     return RunningMock(mock, server, username, password)
+
+
+async def start_sample_mock(accounts: Path, contacts: Path | None) -> RunningMock:
+    """A mock over these files on a free loopback port, with a fresh password."""
+    password = secrets.token_urlsafe(16)
+    mock = build_mock(accounts, contacts, username=DEFAULT_USERNAME, password=password)
+    return await start_mock(mock, password=password)
