@@ -42,6 +42,29 @@ _EMAIL = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>]+")
 FAULTSTRING_CHARS = 200
 
 
+class _HttpStatusError(Exception):
+    """A reply that is no SOAP at all: an error page of a proxy or of IIS."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+class _NavTransport(AsyncTransport):
+    """zeep's async transport, refusing error replies that are not XML.
+
+    zeep turns an HTML error page into `Fault("Unknown fault occured")`, losing the
+    HTTP status; here such a reply fails with its status instead.
+    """
+
+    async def post_xml(self, address: str, envelope: Any, headers: Any) -> Any:
+        response = await super().post_xml(address, envelope, headers)
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if response.status_code >= 400 and response.content and "xml" not in media_type:
+            raise _HttpStatusError(response.status_code)
+        return response
+
+
 class PageClient:
     """`Read` and `ReadMultiple` on one page service (`Customer`, `Contact`).
 
@@ -70,7 +93,7 @@ class PageClient:
         try:
             client = zeep.AsyncClient(
                 str(WSDL_DIR / f"{page.lower()}.wsdl"),
-                transport=AsyncTransport(client=http, wsdl_client=wsdl_client),
+                transport=_NavTransport(client=http, wsdl_client=wsdl_client),
                 settings=zeep.Settings(
                     forbid_external=True, forbid_dtd=True, xml_huge_tree=False
                 ),
@@ -117,6 +140,9 @@ class PageClient:
             raise self._fault(exc) from exc
         except zeep.exceptions.TransportError as exc:
             raise self._transport(exc) from exc
+        except _HttpStatusError as exc:
+            reason = f"answered HTTP {exc.status} with an error page, not SOAP"
+            raise self._failed(operation, reason, exc) from exc
         except httpx.TimeoutException as exc:
             raise self._failed(
                 operation, f"did not answer within {self._timeout_s:g} s", exc

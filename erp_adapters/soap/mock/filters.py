@@ -85,12 +85,12 @@ def _alternative(text: str, kind: FieldKind) -> Matcher:
     fold = text.startswith("@")
     body = text[1:] if fold else text
     if body.startswith("<>"):
-        value = _value(body[2:], fold)
+        value = _checked(_value(body[2:], fold), kind)
         return lambda field: not _equals(field, value, kind, fold)
 
     bounds = _split_range(body)
     if bounds is None:
-        value = _value(body, fold)
+        value = _checked(_value(body, fold), kind)
         return lambda field: _equals(field, value, kind, fold)
 
     low, high = (_bound(b, kind, fold) if b else None for b in bounds)
@@ -137,6 +137,13 @@ def _value(text: str, fold: bool) -> _Value:
         return _Value("".join(literal), None)
     flags = re.IGNORECASE | re.DOTALL if fold else re.DOTALL
     return _Value("", re.compile("".join(regex), flags))
+
+
+def _checked(value: _Value, kind: FieldKind) -> _Value:
+    """Refuses a date or decimal value that is neither blank nor valid."""
+    if kind is not FieldKind.TEXT and value.pattern is None and value.text:
+        _typed(value.text, kind)
+    return value
 
 
 def _closing_quote(text: str, start: int) -> int:
