@@ -27,7 +27,7 @@ PRICING_TARGET_P99_MS = 300.0
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; the defaults are the figures in BENCHMARKS.md."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["intake", "pricing"])
+    parser.add_argument("--only", choices=["intake", "pricing", "soap"])
     parser.add_argument("--rounds", type=int, default=3, help="intake rounds")
     parser.add_argument("--seconds", type=int, default=10, help="per intake run")
     parser.add_argument("--connections", type=int, default=32)
@@ -123,10 +123,25 @@ def write_results(
     return summary
 
 
+def run_soap_only(out: Path) -> int:
+    """`--only soap`: the SOAP adapter benchmark (bench/soap.py), on its own."""
+    from bench.soap import SoapConfig, run_soap, summary
+
+    out.mkdir(parents=True, exist_ok=True)
+    result = asyncio.run(run_soap(out, SoapConfig()))
+    text = "\n".join([f"{k}: {v}" for k, v in machine(None).items()] + summary(result))
+    (out / "soap.txt").write_text(text + "\n", encoding="utf-8")
+    (out / "soap.json").write_text(json.dumps(result.as_json(), indent=2))
+    print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run, report, and exit 0 (the figures are reported, not asserted)."""
     args = parse_args(argv)
     configure_logging(json=True, level=logging.WARNING)
+    if args.only == "soap":
+        return run_soap_only(OUT)
     wrk = ensure_wrk() if args.only in (None, "intake") else None
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.log"):

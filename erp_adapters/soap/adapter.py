@@ -32,6 +32,7 @@ from erp_adapters.soap.client import PageClient
 
 _log = structlog.get_logger(__name__)
 
+_Found = tuple[list[Account], list[Contact]]
 OPTIONS = ("url", "username", "password", "auth", "timeout_s", "connect_timeout_s",
            "page_size", "max_connections")  # fmt: skip
 NUMBERS_PER_CALL = 20
@@ -87,6 +88,7 @@ class SoapAdapter:
             for page in ("Customer", "Contact")
         )
         self._root = root
+        self._searches: dict[str, asyncio.Future[_Found]] = {}
 
     @classmethod
     def from_settings(cls, options: Mapping[str, str]) -> SoapAdapter:
@@ -138,8 +140,10 @@ class SoapAdapter:
             return any(_domain_of(a) == wanted for a in records.addresses(field))
 
         found = {a.number: a for a in accounts if at_domain(a.email)}
-        numbers = {c.account_number for c in contacts if at_domain(c.email)}
-        found.update(await self._accounts(numbers - set(found)))
+        people = [c for c in contacts if at_domain(c.email)]
+        listed = await self._with_accounts_of(people, accounts)
+        found.update((c.account_number, listed[c.account_number])
+                     for c in people if c.account_number in listed)  # fmt: skip
         return [found[number] for number in sorted(found)[:limit]]
 
     async def contact_by_email(self, email: str) -> tuple[Contact, Account] | None:
@@ -148,7 +152,7 @@ class SoapAdapter:
         wanted = email.strip().lower()
         if not wanted:
             return None
-        accounts, contacts = await self._search_email(wanted)
+        accounts, contacts = await self._search_for_address(wanted)
 
         def written(field: str) -> str | None:
             return next(
@@ -157,10 +161,9 @@ class SoapAdapter:
 
         owners = {a.number: a for a in accounts if written(a.email)}
         people = [c for c in contacts if written(c.email)]
-        owners.update(
-            await self._accounts({c.account_number for c in people} - set(owners))
-        )
-        people = [c for c in people if c.account_number in owners]
+        listed = await self._with_accounts_of(people, accounts)
+        people = [c for c in people if c.account_number in listed]
+        owners.update((c.account_number, listed[c.account_number]) for c in people)
         if len(owners) != 1:
             if len(owners) > 1:
                 _log.warning("erp.soap.ambiguous_email", accounts=len(owners))
@@ -174,6 +177,22 @@ class SoapAdapter:
         return Contact(
             "", account.number, account.name, written(account.email) or ""
         ), account
+
+    async def _search_for_address(self, address: str) -> _Found:
+        """The search by the address, or a search by its domain already in flight.
+
+        The worker looks a customer up by e-mail and by domain at the same time
+        (`connector.evidence`); every address at a domain holds the domain's name,
+        so the domain's results hold the address's, and the exact checks after
+        this find the same answer in either. Sharing saves two ERP calls and, as
+        the contact's account is then usually among the domain's accounts, a
+        second round trip. The one tick of waiting lets that domain search start.
+        """
+        await asyncio.sleep(0)
+        domain = _domain_of(address)
+        if domain and domain in self._searches:
+            return await self._search_email(domain)
+        return await self._search_email(address)
 
     async def accounts_changed_since(
         self, since: datetime | None
@@ -203,8 +222,26 @@ class SoapAdapter:
         """Closes the HTTP connection pool."""
         await self._http.aclose()
 
-    async def _search_email(self, text: str) -> tuple[list[Account], list[Contact]]:
-        """Accounts and contacts whose e-mail field holds `text`, without case."""
+    async def _search_email(self, text: str) -> _Found:
+        """Accounts and contacts whose e-mail field holds `text`, without case.
+
+        Identical searches in flight at once share one pair of ERP calls.
+        """
+        running = self._searches.get(text)
+        if running is None:
+            running = asyncio.ensure_future(self._search_email_now(text))
+            self._searches[text] = running
+            running.add_done_callback(lambda done: self._search_done(text, done))
+        # shielded: a caller that gives up (timeout) does not cancel the others'
+        return await asyncio.shield(running)
+
+    def _search_done(self, text: str, done: asyncio.Future[_Found]) -> None:
+        if self._searches.get(text) is done:
+            del self._searches[text]
+        if not done.cancelled():
+            done.exception()  # retrieved here, raised to every caller
+
+    async def _search_email_now(self, text: str) -> _Found:
         filters = [("E_Mail", criteria.contains_ignoring_case(text))]
         accounts, contacts = await asyncio.gather(
             self._all(self._customers, filters), self._all(self._contacts, filters)
@@ -212,6 +249,16 @@ class SoapAdapter:
         return [records.account(r) for r in accounts], [
             records.contact(r) for r in contacts
         ]
+
+    async def _with_accounts_of(
+        self, people: Sequence[Contact], accounts: Sequence[Account]
+    ) -> dict[str, Account]:
+        """`accounts` by number, plus those of `people` the ERP must be asked for."""
+        listed = {account.number: account for account in accounts}
+        missing = {person.account_number for person in people} - set(listed)
+        if missing:
+            listed.update(await self._accounts(missing))
+        return listed
 
     async def _accounts(self, numbers: Iterable[str]) -> dict[str, Account]:
         """The accounts with these numbers (exactly), in calls of a few numbers."""

@@ -4,6 +4,7 @@
     POST /<Instance>/WS/<Company>/Page/<Service>   Read, ReadMultiple
     GET  /_mock/switches                           the misbehaviour in force
     POST /_mock/switches                           change it (JSON object)
+    GET  /_mock/stats                              operation calls answered so far
 
 Every route needs HTTP Basic authentication with the configured user (or, on the
 page services, a WS-Security UsernameToken). A failed login is a bare 401 with
@@ -78,6 +79,7 @@ class MockErp:
                 Route(page, self._wsdl_response, methods=["GET"]),
                 Route(page, self._call, methods=["POST"]),
                 Route("/_mock/switches", self._switches, methods=["GET", "POST"]),
+                Route("/_mock/stats", self._stats, methods=["GET"]),
             ]
         )
 
@@ -170,6 +172,11 @@ class MockErp:
                 return JSONResponse({"error": str(exc)}, status_code=400)
             _log.info("erp_mock.switches_changed", **self.switches.as_json())
         return JSONResponse(self.switches.as_json())
+
+    async def _stats(self, request: Request) -> Response:
+        if not self._basic_ok(request):
+            return _unauthorized()
+        return JSONResponse({"calls": self.calls})
 
     def _basic_ok(self, request: Request) -> bool:
         scheme, _, encoded = request.headers.get("authorization", "").partition(" ")

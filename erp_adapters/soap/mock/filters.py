@@ -201,3 +201,35 @@ def _in_range(
     above = low is None or low <= value  # type: ignore[operator]
     below = high is None or value <= high  # type: ignore[operator]
     return above and below
+
+
+def contained_literal(criteria: str) -> str | None:
+    """The text of a case-insensitive "contains" criteria (`@*'text'*`), or None.
+
+    Pages answer such criteria from a search over one string per field instead of a
+    test per record: the adapter sends them for every e-mail look-up.
+    """
+    if not (criteria.startswith("@*") and criteria.endswith("*")) or len(criteria) < 4:
+        return None
+    inner = criteria[2:-1]
+    if len(_split_alternatives(criteria)) != 1 or _split_range(inner) is not None:
+        return None
+    if inner.startswith("<>"):
+        return None
+    value = _value(inner, fold=True)
+    if value.pattern is not None or "\0" in value.text:
+        return None
+    return value.text.casefold()
+
+
+def exact_literals(criteria: str) -> frozenset[str] | None:
+    """The values of criteria made only of exact alternatives (`'a'|'b'`), or None."""
+    values = set()
+    for part in _split_alternatives(criteria):
+        if part.startswith(("@", "<>")) or _split_range(part) is not None:
+            return None
+        value = _value(part, fold=False)
+        if value.pattern is not None:
+            return None
+        values.add(value.text)
+    return frozenset(values)

@@ -8,6 +8,7 @@ also the bookmark for the next page of `ReadMultiple`.
 from __future__ import annotations
 
 import base64
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +20,8 @@ from erp_adapters.soap.mock.filters import (
     FilterError,
     Matcher,
     compile_filter,
+    contained_literal,
+    exact_literals,
 )
 
 Record = dict[str, str]
@@ -67,6 +70,8 @@ class Page:
             record["Key"] = _key(index, record["No"])
         self._by_number = {record["No"]: record for record in self.records}
         self._by_key = {record["Key"]: i for i, record in enumerate(self.records)}
+        self._index = {record["No"]: i for i, record in enumerate(self.records)}
+        self._columns: dict[str, _Column] = {}
 
     @property
     def namespace(self) -> str:
@@ -89,12 +94,35 @@ class Page:
         matchers = [self._matcher(name, criteria) for name, criteria in filters]
         start = self._start(bookmark)
         found: list[Record] = []
-        for record in self.records[start:]:
+        for index in self._candidates(filters, start):
+            record = self.records[index]
             if all(match(record[name]) for name, match in matchers):
                 found.append(record)
                 if len(found) == size:
                     break
         return found
+
+    def _candidates(
+        self, filters: Sequence[tuple[str, str]], start: int
+    ) -> Iterable[int]:
+        """Positions that may match, from `start`: all, or those a cheap index
+        finds for one of the (valid) filters; every filter is still checked."""
+        for name, criteria in filters:
+            numbers = exact_literals(criteria) if name == "No" else None
+            if numbers is not None:
+                return sorted(
+                    i for n in numbers if (i := self._index.get(n, -1)) >= start
+                )
+            text = contained_literal(criteria)
+            if text:
+                return (i for i in self._column(name).containing(text) if i >= start)
+        return range(start, len(self.records))
+
+    def _column(self, name: str) -> _Column:
+        column = self._columns.get(name)
+        if column is None:
+            column = self._columns[name] = _Column([r[name] for r in self.records])
+        return column
 
     def _matcher(self, name: str, criteria: str) -> tuple[str, Matcher]:
         kind = self.fields.get(name)
@@ -124,6 +152,33 @@ class Page:
                 f"The record with the bookmark key {bookmark[:40]} does not exist.",
             )
         return index + 1
+
+
+class _Column:
+    """One field of every record, folded and joined, for fast "contains" searches."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self._starts: list[int] = []
+        position = 0
+        for value in values:
+            self._starts.append(position)
+            position += len(value.casefold()) + 1
+        self._text = "\0".join(value.casefold() for value in values)
+
+    def containing(self, text: str) -> list[int]:
+        """Positions of the values holding `text` (folded), in order."""
+        found: list[int] = []
+        at = self._text.find(text)
+        while at >= 0:
+            index = bisect.bisect_right(self._starts, at) - 1
+            found.append(index)
+            next_value = (
+                self._starts[index + 1]
+                if index + 1 < len(self._starts)
+                else len(self._text)
+            )
+            at = self._text.find(text, next_value)
+        return found
 
 
 def _everything(_value: str) -> bool:

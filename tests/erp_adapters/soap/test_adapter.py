@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from connector.linking.model import Blocked
+from connector.evidence import gather_evidence
+from connector.linking.domains import DomainClassifier
+from connector.linking.model import Blocked, Customer
 from erp_adapters.base import (
     ErpError,
     ErpMisconfiguredError,
@@ -322,3 +324,40 @@ def test_bad_settings_are_refused(options: dict[str, str], problem: str) -> None
 
     # then
     assert problem in raised.value.message
+
+
+async def test_evidence_for_a_contact_takes_one_search_per_page(
+    running: RunningMock, adapter: SoapAdapter
+) -> None:
+    # given: the worker's look-ups of one customer, run at once
+    customer = Customer("user-1", "anna.schmidt@acme-industrial.de", is_confirmed=True)
+    calls = running.mock.calls
+
+    # when
+    evidence = await gather_evidence(adapter, customer, DomainClassifier(()))
+
+    # then: the domain search answered the e-mail look-up too
+    assert evidence.contact is not None
+    assert evidence.contact.number == "CT10000"
+    assert evidence.contact_account is not None
+    assert evidence.contact_account.number == "10000"
+    assert [a.number for a in evidence.domain_accounts] == ["10000"]
+    assert running.mock.calls == calls + 2
+
+
+async def test_failed_shared_search_fails_every_caller(
+    running: RunningMock, adapter: SoapAdapter
+) -> None:
+    # given
+    running.mock.switches.reply = Reply.HTML_ERROR
+    customer = Customer("user-1", "anna.schmidt@acme-industrial.de", is_confirmed=True)
+
+    # when
+    with pytest.raises(ErpUnavailableError) as raised:
+        await gather_evidence(adapter, customer, DomainClassifier(()))
+
+    # then: nothing is left in flight for the next customer
+    assert "answered HTTP 500 with an error page" in raised.value.message
+    running.mock.switches.reply = Reply.NORMAL
+    again = await gather_evidence(adapter, customer, DomainClassifier(()))
+    assert again.contact is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from erp_adapters.soap.mock.filters import FieldKind, compile_filter
 from erp_adapters.soap.mock.pages import Page, PageFault, load_pages
 
 from ..contract import ALL_NUMBERS, CONTRACT_DATA
@@ -86,3 +87,36 @@ def test_bad_requests_are_page_faults(
 
     # then
     assert raised.value.exception == exception
+
+
+@pytest.mark.parametrize(
+    ("field", "criteria"),
+    [
+        ("E_Mail", "@*'HANSEN-gruppe.de'*"),
+        ("E_Mail", "@*'@'*"),
+        ("E_Mail", "@*'*'*"),
+        ("E_Mail", "@*'de;r'*"),
+        ("E_Mail", "@*de*"),
+        ("E_Mail", "@*'.de'*|@*'.dk'*"),
+        ("Name", "@*'ü'*"),
+        ("No", "'10000'|'0004711'|'99999'"),
+        ("No", "'10000|10010'"),
+        ("No", "1002*"),
+    ],
+)
+def test_indexed_searches_equal_a_full_scan(
+    customers: Page, field: str, criteria: str
+) -> None:
+    # given
+    match = compile_filter(criteria, FieldKind.TEXT)
+    scanned = [r["No"] for r in customers.records if match(r[field])]
+
+    # when
+    found = [r["No"] for r in customers.read_multiple([(field, criteria)], None, 0)]
+    after = customers.read_multiple([(field, criteria)], customers.records[3]["Key"], 0)
+
+    # then
+    assert found == scanned
+    assert [r["No"] for r in after] == [
+        r["No"] for r in customers.records[4:] if match(r[field])
+    ]
