@@ -125,14 +125,11 @@ def write_results(
 
 def run_soap_only(out: Path) -> int:
     """`--only soap`: the SOAP adapter benchmark (bench/soap.py), on its own."""
-    from bench.soap import SoapConfig, run_soap, summary
+    from bench.soap import run_and_report
 
     out.mkdir(parents=True, exist_ok=True)
-    result = asyncio.run(run_soap(out, SoapConfig()))
-    text = "\n".join([f"{k}: {v}" for k, v in machine(None).items()] + summary(result))
-    (out / "soap.txt").write_text(text + "\n", encoding="utf-8")
-    (out / "soap.json").write_text(json.dumps(result.as_json(), indent=2))
-    print(text)
+    about = [f"{key}: {value}" for key, value in machine(None).items()]
+    print("\n".join(about + asyncio.run(run_and_report(out))))
     return 0
 
 
