@@ -70,6 +70,7 @@ class SoapResult:
     contacts_found: int
     erp_calls: int
     load_average: float
+    client_cpu_s: float
 
     def figures(self) -> dict[str, float]:
         """Throughput, the bound, their ratio and per-customer latencies."""
@@ -84,6 +85,9 @@ class SoapResult:
             "p99_ms": percentile(self.latencies_ms, 99),
             "erp_calls_per_customer": self.erp_calls / self.config.customers,
             "load_average_1min": self.load_average,
+            "client_cpu_ms_per_customer": self.client_cpu_s
+            * 1000
+            / self.config.customers,
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -116,23 +120,25 @@ async def run_soap(out: Path, config: SoapConfig) -> SoapResult:
         f"{url}/DynamicsNAV/WS/CRONUS",
         username="bench",
         password=password,
-        max_connections=config.concurrency * 4,
+        max_connections=config.concurrency * 2,
     )
     try:
         customers = [_customer(i) for i in range(config.warmup + config.customers)]
         await _load(adapter, customers[: config.warmup], config.concurrency)
         before = await _calls(url, password)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         latencies, found = await _load(
             adapter, customers[config.warmup :], config.concurrency
         )
         seconds = time.perf_counter() - started
+        cpu_s = time.process_time() - cpu_started
         calls = await _calls(url, password) - before
     finally:
         await adapter.close()
         process.terminate()
         await process.wait()
-    return SoapResult(config, seconds, latencies, found, calls, os.getloadavg()[0])
+    load = os.getloadavg()[0]
+    return SoapResult(config, seconds, latencies, found, calls, load, cpu_s)
 
 
 def _customer(index: int) -> Customer:
@@ -200,7 +206,8 @@ def summary(result: SoapResult) -> list[str]:
         return [
             f"SOAP adapter CPU ceiling (no added latency, C={c.concurrency}, "
             f"{c.customers} customers): {f['throughput_per_s']:.1f}/s, p50 "
-            f"{f['p50_ms']:.0f} ms, load average {f['load_average_1min']:.1f}",
+            f"{f['p50_ms']:.0f} ms, client CPU {f['client_cpu_ms_per_customer']:.1f} "
+            f"ms per customer, load average {f['load_average_1min']:.1f}",
         ]
     verdict = "meets" if f["ratio"] >= TARGET_RATIO else "MISSES"
     return [
@@ -212,8 +219,9 @@ def summary(result: SoapResult) -> list[str]:
         f">= {TARGET_RATIO})",
         f"  per customer: p50 {f['p50_ms']:.0f} ms, p99 {f['p99_ms']:.0f} ms, "
         f"{f['erp_calls_per_customer']:.2f} ERP calls; contacts found "
-        f"{result.contacts_found} of {c.customers}; machine load average "
-        f"{f['load_average_1min']:.1f}",
+        f"{result.contacts_found} of {c.customers}",
+        f"  client CPU {f['client_cpu_ms_per_customer']:.1f} ms per customer; "
+        f"machine load average {f['load_average_1min']:.1f}",
     ]
 
 
