@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 import httpx
 import structlog
@@ -29,14 +28,13 @@ from connector.linking.model import Account, Contact
 from erp_adapters.base import ErpMisconfiguredError, Health
 from erp_adapters.soap import criteria, records
 from erp_adapters.soap.client import PageClient
+from erp_adapters.soap.search import EmailSearch, Found, pages
 
 _log = structlog.get_logger(__name__)
 
-_Found = tuple[list[Account], list[Contact]]
 OPTIONS = ("url", "username", "password", "auth", "timeout_s", "connect_timeout_s",
            "page_size", "max_connections")  # fmt: skip
 NUMBERS_PER_CALL = 20
-MAX_MATCHES = 5000
 HEALTH_COUNT_CAP = 20_000
 
 
@@ -88,7 +86,7 @@ class SoapAdapter:
             for page in ("Customer", "Contact")
         )
         self._root = root
-        self._searches: dict[str, asyncio.Future[_Found]] = {}
+        self._search = EmailSearch(self._customers, self._contacts, page_size)
 
     @classmethod
     def from_settings(cls, options: Mapping[str, str]) -> SoapAdapter:
@@ -134,7 +132,7 @@ class SoapAdapter:
         wanted = domain.strip().lower()
         if not wanted or limit <= 0:
             return []
-        accounts, contacts = await self._search_email(wanted)
+        accounts, contacts = await self._search(wanted)
 
         def at_domain(field: str) -> bool:
             return any(_domain_of(a) == wanted for a in records.addresses(field))
@@ -178,7 +176,7 @@ class SoapAdapter:
             "", account.number, account.name, written(account.email) or ""
         ), account
 
-    async def _search_for_address(self, address: str) -> _Found:
+    async def _search_for_address(self, address: str) -> Found:
         """The search by the address, or a search by its domain already in flight.
 
         The worker looks a customer up by e-mail and by domain at the same time
@@ -190,9 +188,9 @@ class SoapAdapter:
         """
         await asyncio.sleep(0)
         domain = _domain_of(address)
-        if domain and domain in self._searches:
-            return await self._search_email(domain)
-        return await self._search_email(address)
+        if domain and self._search.in_flight(domain):
+            return await self._search(domain)
+        return await self._search(address)
 
     async def accounts_changed_since(
         self, since: datetime | None
@@ -204,14 +202,14 @@ class SoapAdapter:
             if since is None
             else [("Last_Date_Modified", criteria.on_or_after(since.date()))]
         )
-        async for record in self._pages(self._customers, filters, self._page_size):
+        async for record in pages(self._customers, filters, self._page_size):
             yield records.account(record)
 
     async def health(self) -> Health:
         """Ok with the account count when the Customer page answers (counted up to
         `HEALTH_COUNT_CAP`; beyond it the count is None)."""
         count = 0
-        async for _record in self._pages(self._customers, [], 1000):
+        async for _record in pages(self._customers, [], 1000):
             count += 1
             if count >= HEALTH_COUNT_CAP:
                 detail = f"{self._root}: more than {HEALTH_COUNT_CAP} accounts"
@@ -221,34 +219,6 @@ class SoapAdapter:
     async def close(self) -> None:
         """Closes the HTTP connection pool."""
         await self._http.aclose()
-
-    async def _search_email(self, text: str) -> _Found:
-        """Accounts and contacts whose e-mail field holds `text`, without case.
-
-        Identical searches in flight at once share one pair of ERP calls.
-        """
-        running = self._searches.get(text)
-        if running is None:
-            running = asyncio.ensure_future(self._search_email_now(text))
-            self._searches[text] = running
-            running.add_done_callback(lambda done: self._search_done(text, done))
-        # shielded: a caller that gives up (timeout) does not cancel the others'
-        return await asyncio.shield(running)
-
-    def _search_done(self, text: str, done: asyncio.Future[_Found]) -> None:
-        if self._searches.get(text) is done:
-            del self._searches[text]
-        if not done.cancelled():
-            done.exception()  # retrieved here, raised to every caller
-
-    async def _search_email_now(self, text: str) -> _Found:
-        filters = [("E_Mail", criteria.contains_ignoring_case(text))]
-        accounts, contacts = await asyncio.gather(
-            self._all(self._customers, filters), self._all(self._contacts, filters)
-        )
-        return [records.account(r) for r in accounts], [
-            records.contact(r) for r in contacts
-        ]
 
     async def _with_accounts_of(
         self, people: Sequence[Contact], accounts: Sequence[Account]
@@ -273,33 +243,6 @@ class SoapAdapter:
         ))  # fmt: skip
         found = (records.account(r) for page in pages for r in page)
         return {a.number: a for a in found if a.number in wanted}
-
-    async def _all(
-        self, page: PageClient, filters: Sequence[tuple[str, str]]
-    ) -> list[Any]:
-        """Every record meeting the filters, up to `MAX_MATCHES`."""
-        found = []
-        async for record in self._pages(page, filters, self._page_size):
-            found.append(record)
-            if len(found) >= MAX_MATCHES:
-                _log.warning(
-                    "erp.soap.too_many_matches", page=page.page, cap=MAX_MATCHES
-                )
-                break
-        return found
-
-    async def _pages(
-        self, page: PageClient, filters: Sequence[tuple[str, str]], size: int
-    ) -> AsyncIterator[Any]:
-        """Records page by page: the last record's Key is the next bookmark."""
-        bookmark: str | None = None
-        while True:
-            batch = await page.read_multiple(filters, bookmark=bookmark, size=size)
-            for record in batch:
-                yield record
-            if len(batch) < size or not batch:
-                return
-            bookmark = batch[-1].Key
 
 
 def _domain_of(address: str) -> str:
