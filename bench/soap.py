@@ -120,7 +120,7 @@ async def run_soap(out: Path, config: SoapConfig) -> SoapResult:
         f"{url}/DynamicsNAV/WS/CRONUS",
         username="bench",
         password=password,
-        max_connections=config.concurrency * 2,
+        max_connections=config.concurrency,
     )
     try:
         customers = [_customer(i) for i in range(config.warmup + config.customers)]
