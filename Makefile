@@ -1,8 +1,9 @@
-# erplink: `make run` for the demo, `make test` for the tests. Both install first.
+# erplink: `make run` for the demo (`make run ERP=soap` via the SOAP mock ERP), `make test` for the tests. Both install first.
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 SHARED := ../shared
+ERP ?= csv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: install run serve test bench lint check-graphql clean
@@ -16,7 +17,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: install
-	$(BIN)/erplink demo
+	$(BIN)/erplink demo --erp $(ERP)
 
 serve: install
 	$(BIN)/erplink serve

@@ -33,7 +33,7 @@ STANDALONE = {
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; the defaults are the figures in BENCHMARKS.md."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["intake", "pricing", *STANDALONE])
+    parser.add_argument("--only", choices=["intake", "pricing", "soap", *STANDALONE])
     parser.add_argument("--rounds", type=int, default=3, help="intake rounds")
     parser.add_argument("--seconds", type=int, default=10, help="per intake run")
     parser.add_argument("--connections", type=int, default=32)
@@ -129,12 +129,24 @@ def write_results(
     return summary
 
 
+def run_soap_only(out: Path) -> int:
+    """`--only soap`: the SOAP adapter benchmark (bench/soap.py), on its own."""
+    from bench.soap import run_and_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    about = [f"{key}: {value}" for key, value in machine(None).items()]
+    print("\n".join(about + asyncio.run(run_and_report(out))))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run, report, and exit 0 (the figures are reported, not asserted)."""
     args = parse_args(argv)
     configure_logging(json=True, level=logging.WARNING)
     if args.only in STANDALONE:  # each writes its own report
         return int(import_module(STANDALONE[args.only]).main([]) or 0)
+    if args.only == "soap":
+        return run_soap_only(OUT)
     wrk = ensure_wrk() if args.only in (None, "intake") else None
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.log"):

@@ -13,6 +13,7 @@ import uvicorn
 
 from connector.app import create_app
 from connector.cli_adapters import adapters
+from connector.cli_soap import erp_mock
 from connector.errors import ConfigurationError, ErplinkError
 from connector.logs import configure_logging
 from connector.services import open_services
@@ -161,7 +162,14 @@ def inbox_retry(ids: tuple[int, ...], every: bool) -> None:
 @click.option("--port", default=8000, show_default=True, help="erplink's port.")
 @click.option("--sandbox-port", default=8001, show_default=True)
 @click.option("--exit", "exit_after", is_flag=True, help="Stop after the table.")
-def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
+@click.option(
+    "--erp",
+    type=click.Choice(["csv", "soap"]),
+    default="csv",
+    show_default=True,
+    help="Read the sample data from CSV files or through the SOAP mock ERP.",
+)
+def demo(port: int, sandbox_port: int, exit_after: bool, erp: str) -> None:
     """Run erplink beside a sandbox Saleor and register one customer per outcome.
 
     Only warnings are logged, so that the table stands out; -v logs every event.
@@ -175,7 +183,9 @@ def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
 
     async def run() -> None:
         settings = demo_settings(Settings().data_dir / "demo")
-        running = await start_demo(settings, port=port, sandbox_port=sandbox_port)
+        running = await start_demo(
+            settings, port=port, sandbox_port=sandbox_port, erp=erp
+        )
         try:
             await register_everyone(running)
             click.echo(outcome_table(running))
@@ -187,6 +197,8 @@ def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
                 f"erplink:        {running.server.url}  (manifest: /api/manifest)"
             )
             click.echo(f"sandbox Saleor: {running.sandbox.api_url}")
+            if running.erp_mock is not None:
+                click.echo(f"SOAP mock ERP:  {running.erp_mock.url}")
             if not exit_after:
                 click.echo("serving; Ctrl-C stops")
                 await running.server.task
@@ -200,6 +212,7 @@ def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
 
 
 main.add_command(adapters)
+main.add_command(erp_mock)
 
 if __name__ == "__main__":
     main()

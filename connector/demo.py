@@ -22,6 +22,7 @@ from connector.services import Services, open_services
 from connector.serving import RunningServer, start_server
 from connector.settings import Settings
 from connector.store.links import Link
+from erp_adapters.soap.mock.server import RunningMock, start_sample_mock
 
 DEMO_TIMEOUT_S = 30.0
 SANDBOX_RETRY_SCHEDULE_S = (1.0, 2.0, 4.0, 8.0, 16.0)
@@ -92,18 +93,34 @@ class Demo:
     outcomes: dict[str, Link] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    erp_mock: RunningMock | None = None
 
     async def stop(self) -> None:
-        """Stop both servers and close erplink's services."""
+        """Stop the servers (and the mock ERP) and close erplink's services."""
         await self.server.stop()
         await self.sandbox.stop()
         await self.services.aclose()
+        if self.erp_mock is not None:
+            await self.erp_mock.stop()
 
 
 async def start_demo(
-    settings: Settings, *, port: int = 8000, sandbox_port: int = 8001
+    settings: Settings, *, port: int = 8000, sandbox_port: int = 8001, erp: str = "csv"
 ) -> Demo:
-    """Start the sandbox and erplink on loopback, and install erplink."""
+    """Start the sandbox and erplink on loopback, and install erplink.
+
+    With `erp="soap"` the sample data is served by the SOAP mock ERP on a free
+    loopback port, and erplink reads it through the `soap` adapter.
+    """
+    erp_mock = None
+    if erp == "soap":
+        options = settings.adapter_options
+        erp_mock = await start_sample_mock(
+            Path(options["accounts"]), Path(options["contacts"])
+        )
+        settings = settings.with_overrides(
+            adapter="soap", adapter_options=erp_mock.adapter_options()
+        )
     sandbox = SandboxSaleor(retry_schedule_s=SANDBOX_RETRY_SCHEDULE_S)
     await sandbox.start("127.0.0.1", sandbox_port)
     services = await open_services(settings)
@@ -114,7 +131,7 @@ async def start_demo(
     server = await start_server(create_app(services=services), "127.0.0.1", port)
     services.settings = services.settings.with_overrides(public_url=server.url)
     await sandbox.install_app(f"{server.url}/api/manifest")
-    return Demo(sandbox, services, server)
+    return Demo(sandbox, services, server, erp_mock=erp_mock)
 
 
 async def register_everyone(demo: Demo, timeout_s: float = DEMO_TIMEOUT_S) -> None:

@@ -345,6 +345,44 @@ class CsvAdapter:
         return snapshot
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerMaster:
+    """The rows of a CSV export as read, for consumers that serve them elsewhere.
+
+    Attributes:
+        accounts: accounts by number, in file order.
+        modified: `Last Date Modified` by account number; None without that column.
+        contacts: every contact row with an account number and an address, whether
+            or not its account exists, in file order.
+    """
+
+    accounts: dict[str, Account]
+    modified: dict[str, date] | None
+    contacts: list[Contact]
+
+
+def read_customer_master(
+    accounts_path: Path,
+    contacts_path: Path | None = None,
+    *,
+    encoding_fallback: str = "cp1252",
+) -> CustomerMaster:
+    """Reads the files exactly as `CsvAdapter` does, without building its indexes.
+
+    Raises:
+        ErpMisconfiguredError: a file is missing, unreadable or malformed.
+    """
+    fallback = _checked_encoding(encoding_fallback)
+    text, _encoding = _read_text(accounts_path, fallback)
+    accounts, modified = _parse_accounts(text, accounts_path, {})
+    contacts: list[Contact] = []
+    if contacts_path is not None:
+        text, _encoding = _read_text(contacts_path, fallback)
+        rows = _parse_contacts(text, contacts_path, {})
+        contacts = [Contact(*row) for row in rows]
+    return CustomerMaster(accounts, modified, contacts)
+
+
 def _changed(snapshot: _Snapshot, number: str, cutoff: date | None) -> bool:
     if cutoff is None or snapshot.modified is None:
         return True

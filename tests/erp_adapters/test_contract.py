@@ -7,6 +7,7 @@ A builder whose service is not reachable calls `pytest.skip` with the reason.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -15,6 +16,8 @@ import pytest_asyncio
 
 from erp_adapters.base import ErpAdapter
 from erp_adapters.csv import CsvAdapter
+from erp_adapters.soap.adapter import SoapAdapter
+from erp_adapters.soap.mock.server import build_mock, start_mock
 
 from .contract import CHECKS, CONTRACT_DATA, Check, ContractData
 from .sql_contract import SQL_BUILDERS, sql_contract_databases  # noqa: F401 (fixture)
@@ -29,10 +32,26 @@ async def csv_adapter(data: ContractData) -> AsyncIterator[ErpAdapter]:
         await adapter.close()
 
 
+@asynccontextmanager
+async def soap_adapter(data: ContractData) -> AsyncIterator[ErpAdapter]:
+    password = secrets.token_urlsafe(16)
+    mock = build_mock(
+        data.accounts_csv, data.contacts_csv, username="contract", password=password
+    )
+    running = await start_mock(mock, username="contract", password=password)
+    adapter = SoapAdapter.from_settings(running.adapter_options())
+    try:
+        yield adapter
+    finally:
+        await adapter.close()
+        await running.stop()
+
+
 Builder = Callable[[ContractData], AbstractAsyncContextManager[ErpAdapter]]
 BUILDERS: dict[str, Builder] = {
     "csv": csv_adapter,
     **SQL_BUILDERS,
+    "soap": soap_adapter,
 }
 
 

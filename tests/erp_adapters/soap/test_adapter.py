@@ -1,0 +1,363 @@
+"""The soap adapter against the mock on a real socket: each bad input, each failure."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from connector.evidence import gather_evidence
+from connector.linking.domains import DomainClassifier
+from connector.linking.model import Blocked, Customer
+from erp_adapters.base import (
+    ErpError,
+    ErpMisconfiguredError,
+    ErpUnauthorizedError,
+    ErpUnavailableError,
+)
+from erp_adapters.soap.adapter import SoapAdapter
+from erp_adapters.soap.mock.server import RunningMock, build_mock, start_mock
+from erp_adapters.soap.mock.switches import Reply
+
+from .conftest import USERNAME
+
+CRAFTED = ("' OR 1=1 --", "*", "|", "..", "@", "<>", "''", "%", "10000|10010",
+           "10000..10021", "<>10000", "@10000", "<>''", "1*")  # fmt: skip
+CRAFTED_EMAILS = (
+    "*@acme-industrial.de",
+    "@*@acme-industrial.de",
+    "info@acme-industrial.de|nord@hansen-gruppe.de",
+    "info@acme-industrial.de..info@zuerich-praezision.ch",
+    "<>info@acme-industrial.de",
+    "' OR 1=1 --@acme-industrial.de",
+    "<>''",
+)
+
+
+def logged_values(events: list[dict[str, Any]]) -> str:
+    return " ".join(str(value) for event in events for value in event.values())
+
+
+@pytest.mark.parametrize("auth", ["basic", "wsse"])
+async def test_wrong_credentials_are_unauthorized_without_the_secret(
+    running: RunningMock, auth: str
+) -> None:
+    # given
+    secret = "Wrong-" + secrets.token_urlsafe(12)
+    options = {"url": running.url, "username": USERNAME, "password": secret}
+    adapter = SoapAdapter.from_settings({**options, "auth": auth})
+
+    # when
+    with capture_logs() as events, pytest.raises(ErpUnauthorizedError) as raised:
+        await adapter.account_by_number("10000")
+    await adapter.close()
+
+    # then
+    message = raised.value.message
+    assert message.startswith("the soap ERP adapter's login was refused by the ")
+    assert "(HTTP 401); check the username and password" in message
+    assert raised.value.transient is False
+    assert secret not in message
+    assert [e["event"] for e in events] == ["erp.call_failed"]
+    assert events[0]["status"] == 401
+    assert secret not in logged_values(events)
+
+
+async def test_right_ws_security_login_reads(running: RunningMock) -> None:
+    # given
+    adapter = SoapAdapter.from_settings({**running.adapter_options(), "auth": "wsse"})
+
+    # when
+    found = await adapter.account_by_number("10000")
+    await adapter.close()
+
+    # then
+    assert found is not None
+    assert found.name == "Acme Industrial GmbH"
+
+
+@pytest.mark.parametrize("value", CRAFTED)
+async def test_crafted_account_number_or_domain_is_literal(
+    running: RunningMock, adapter: SoapAdapter, value: str
+) -> None:
+    # given
+    calls = running.mock.calls
+
+    # when
+    number = await adapter.account_by_number(value)
+    domain = await adapter.accounts_by_domain(value)
+    email = await adapter.contact_by_email(value)
+
+    # then: no match, no error, and the ERP was asked each time
+    assert (number, domain, email) == (None, [], None)
+    assert running.mock.calls == calls + 5
+
+
+@pytest.mark.parametrize("value", CRAFTED_EMAILS)
+async def test_crafted_email_is_literal(
+    running: RunningMock, adapter: SoapAdapter, value: str
+) -> None:
+    # given
+    calls = running.mock.calls
+
+    # when
+    found = await adapter.contact_by_email(value)
+
+    # then
+    assert found is None
+    assert running.mock.calls == calls + 2
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "transient"),
+    [
+        (Reply.HTML_ERROR, ErpUnavailableError, True),
+        (Reply.TRUNCATED, ErpUnavailableError, True),
+        (Reply.MALFORMED, ErpUnavailableError, True),
+        (Reply.PERMISSION_FAULT, ErpUnauthorizedError, False),
+    ],
+)
+async def test_broken_replies_are_typed_errors(
+    running: RunningMock,
+    adapter: SoapAdapter,
+    reply: Reply,
+    error: type[ErpError],
+    transient: bool,
+) -> None:
+    # given
+    running.mock.switches.reply = reply
+
+    # when
+    with pytest.raises(error) as by_number:
+        await adapter.account_by_number("10000")
+    with pytest.raises(error) as by_email:
+        await adapter.contact_by_email("anna.schmidt@acme-industrial.de")
+
+    # then
+    for raised in (by_number.value, by_email.value):
+        assert type(raised) is error
+        assert raised.transient is transient
+        assert "the soap ERP adapter" in raised.message
+        assert "anna.schmidt" not in raised.message
+
+
+async def test_nav_service_fault_is_transient(
+    running: RunningMock, adapter: SoapAdapter
+) -> None:
+    # given
+    running.mock.switches.fault_rate = 1.0
+
+    # when
+    with pytest.raises(ErpUnavailableError) as raised:
+        await adapter.accounts_by_domain("acme-industrial.de")
+
+    # then
+    assert raised.value.transient is True
+    assert "(ServiceBrokerException: The service is temporarily" in raised.value.message
+
+
+async def test_erp_slower_than_the_timeout_is_unavailable(running: RunningMock) -> None:
+    # given
+    running.mock.switches.latency_s = 0.5
+    adapter = SoapAdapter.from_settings(
+        {**running.adapter_options(), "timeout_s": "0.1"}
+    )
+
+    # when
+    with pytest.raises(ErpUnavailableError) as raised:
+        await adapter.account_by_number("10000")
+    await adapter.close()
+
+    # then
+    assert raised.value.transient is True
+    assert raised.value.message.endswith("did not answer within 0.1 s")
+
+
+async def test_erp_in_outage_is_unavailable(
+    running: RunningMock, adapter: SoapAdapter
+) -> None:
+    # given
+    running.mock.switches.outage = True
+
+    # when
+    with pytest.raises(ErpUnavailableError) as raised:
+        await adapter.health()
+
+    # then
+    assert raised.value.transient is True
+    assert raised.value.message.endswith(
+        "answered HTTP 503 with an error page, not SOAP"
+    )
+
+
+async def test_erp_down_is_unavailable(running: RunningMock) -> None:
+    # given: nothing listens on the port any more
+    adapter = SoapAdapter.from_settings(running.adapter_options())
+    await running.stop()
+
+    # when
+    with pytest.raises(ErpUnavailableError) as raised:
+        await adapter.contact_by_email("anna.schmidt@acme-industrial.de")
+    await adapter.close()
+
+    # then
+    assert raised.value.transient is True
+    assert raised.value.message.endswith("cannot be reached")
+
+
+async def test_changed_since_none_pages_with_bookmarks(running: RunningMock) -> None:
+    # given
+    adapter = SoapAdapter.from_settings({**running.adapter_options(), "page_size": "5"})
+    calls = running.mock.calls
+
+    # when
+    numbers = [a.number async for a in adapter.accounts_changed_since(None)]
+    await adapter.close()
+
+    # then: pages of 5, 5, 5 and 3 accounts
+    assert numbers == sorted(numbers)
+    assert len(numbers) == len(set(numbers)) == 18
+    assert running.mock.calls == calls + 4
+
+
+async def test_changed_since_filters_on_last_date_modified(tmp_path: Path) -> None:
+    # given
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "No.,Name,E-Mail,Last Date Modified\n"
+        "1,Old,a@old.de,2025-01-01\n2,New,b@new.de,2026-03-01\n"
+        "3,Undated,c@undated.de,\n4,Same day,d@same.de,2026-02-01\n"
+    )
+    mock = build_mock(accounts, None, username=USERNAME, password="pw-test")
+    served = await start_mock(mock, username=USERNAME, password="pw-test")
+    adapter = SoapAdapter.from_settings({**served.adapter_options(), "page_size": "2"})
+
+    # when
+    since = datetime(2026, 2, 1, 15, 30)
+    numbers = [a.number async for a in adapter.accounts_changed_since(since)]
+    await adapter.close()
+    await served.stop()
+
+    # then: changed on or after the day, and those without a date
+    assert numbers == ["2", "3", "4"]
+
+
+async def test_address_of_two_accounts_is_ambiguous(tmp_path: Path) -> None:
+    # given
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "No.,Name,E-Mail\n1,One,shared@firma.de\n2,Two,other@firma.de\n"
+    )
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("No.,Company No.,Name,E-Mail\nK1,2,Person,Shared@Firma.de\n")
+    mock = build_mock(accounts, contacts, username=USERNAME, password="pw-test")
+    served = await start_mock(mock, username=USERNAME, password="pw-test")
+    adapter = SoapAdapter.from_settings(served.adapter_options())
+
+    # when
+    with capture_logs() as events:
+        found = await adapter.contact_by_email("shared@firma.de")
+        other = await adapter.contact_by_email("other@firma.de")
+    await adapter.close()
+    await served.stop()
+
+    # then
+    assert found is None
+    assert events == [
+        {"event": "erp.soap.ambiguous_email", "accounts": 2, "log_level": "warning"}
+    ]
+    assert other is not None
+    assert (other[0].number, other[1].number) == ("", "2")
+
+
+async def test_contact_of_an_unknown_customer_is_no_match(tmp_path: Path) -> None:
+    # given: a prospect whose Customer_No names no customer
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("No.,Name,E-Mail\n1,One,info@one.de\n")
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("No.,Company No.,Name,E-Mail\nK9,99,Prospect,p@prospect.de\n")
+    mock = build_mock(accounts, contacts, username=USERNAME, password="pw-test")
+    served = await start_mock(mock, username=USERNAME, password="pw-test")
+    adapter = SoapAdapter.from_settings(served.adapter_options())
+
+    # when
+    found = await adapter.contact_by_email("p@prospect.de")
+    domain = await adapter.accounts_by_domain("prospect.de")
+    await adapter.close()
+    await served.stop()
+
+    # then
+    assert (found, domain) == (None, [])
+
+
+async def test_blocked_values_come_back_as_options(adapter: SoapAdapter) -> None:
+    # when
+    accounts = [await adapter.account_by_number(n) for n in ("10000", "10041", "10040")]
+
+    # then
+    assert [a.blocked if a else None for a in accounts] == [
+        Blocked.NONE,
+        Blocked.SHIP,
+        Blocked.ALL,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({}, "the soap adapter needs the option 'url'"),
+        ({"url": "nav.example.com/WS/CRONUS"}, "the soap adapter needs the option"),
+        ({"url": "http://x/WS/C", "pasword": "x"}, "unknown soap adapter options pas"),
+        ({"url": "http://x/WS/C", "timeout_s": "soon"}, "timeout_s is 'soon', not a"),
+        ({"url": "http://x/WS/C", "page_size": "0"}, "page_size must be > 0"),
+        ({"url": "http://x/WS/C", "auth": "ntlm"}, "auth option is 'ntlm'; use basic"),
+    ],
+)
+def test_bad_settings_are_refused(options: dict[str, str], problem: str) -> None:
+    # when
+    with pytest.raises(ErpMisconfiguredError) as raised:
+        SoapAdapter.from_settings(options)
+
+    # then
+    assert problem in raised.value.message
+
+
+async def test_evidence_for_a_contact_takes_one_search_per_page(
+    running: RunningMock, adapter: SoapAdapter
+) -> None:
+    # given: the worker's look-ups of one customer, run at once
+    customer = Customer("user-1", "anna.schmidt@acme-industrial.de", is_confirmed=True)
+    calls = running.mock.calls
+
+    # when
+    evidence = await gather_evidence(adapter, customer, DomainClassifier(()))
+
+    # then: the domain search answered the e-mail look-up too
+    assert evidence.contact is not None
+    assert evidence.contact.number == "CT10000"
+    assert evidence.contact_account is not None
+    assert evidence.contact_account.number == "10000"
+    assert [a.number for a in evidence.domain_accounts] == ["10000"]
+    assert running.mock.calls == calls + 2
+
+
+async def test_failed_shared_search_fails_every_caller(
+    running: RunningMock, adapter: SoapAdapter
+) -> None:
+    # given
+    running.mock.switches.reply = Reply.HTML_ERROR
+    customer = Customer("user-1", "anna.schmidt@acme-industrial.de", is_confirmed=True)
+
+    # when
+    with pytest.raises(ErpUnavailableError) as raised:
+        await gather_evidence(adapter, customer, DomainClassifier(()))
+
+    # then: nothing is left in flight for the next customer
+    assert "answered HTTP 500 with an error page" in raised.value.message
+    running.mock.switches.reply = Reply.NORMAL
+    again = await gather_evidence(adapter, customer, DomainClassifier(()))
+    assert again.contact is not None
