@@ -10,8 +10,8 @@ import os
 import platform
 import sys
 import time
-from importlib import import_module
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
