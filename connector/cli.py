@@ -12,6 +12,7 @@ import click
 import uvicorn
 
 from connector.app import create_app
+from connector.cli_admin import COMMANDS
 from connector.errors import ConfigurationError, ErplinkError
 from connector.logs import configure_logging
 from connector.services import open_services
@@ -197,6 +198,9 @@ def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
     except KeyboardInterrupt:
         click.echo("stopped")
 
+
+for _command in COMMANDS:  # admin and support commands: connector/cli_admin.py
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()
