@@ -15,6 +15,7 @@ from connector.app import create_app
 from connector.cli_admin import COMMANDS
 from connector.errors import ConfigurationError, ErplinkError
 from connector.logs import configure_logging
+from connector.policy_sync import follow_policy
 from connector.services import open_services
 from connector.settings import Settings
 from connector.store.database import create_engine, migrate
@@ -81,7 +82,8 @@ def worker(count: int) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await asyncio.gather(*(Worker(services).run(stop) for _ in range(count)))
+            workers = [Worker(services).run(stop) for _ in range(count)]
+            await asyncio.gather(*workers, follow_policy(services, stop))
         finally:
             await services.aclose()
 

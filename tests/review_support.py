@@ -45,6 +45,14 @@ async def review_demo(database_url: str, tmp_path: Path) -> AsyncIterator[Demo]:
     await running.stop()
 
 
+async def sqlite_demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """`review_demo` on SQLite only: for tests of the HTTP edge, where the store's
+    kind does not matter (the review actions themselves run on both)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'erplink.db'}"
+    async for running in review_demo(url, tmp_path):
+        yield running
+
+
 async def settled(demo: Demo, email: str, **claims: str) -> Link:
     """Create a confirmed customer (claiming an account if given), wait for its link."""
     metadata = {"erp.claimed_account": claims["account"]} if claims else None

@@ -11,14 +11,14 @@ from connector.demo import Demo
 from connector.sandbox.dashboard import dashboard_token
 from connector.sandbox.keys import SigningKey
 from tests.admin.api import call, codes
-from tests.review_support import review_demo
+from tests.review_support import sqlite_demo
 
 ME = "{ me { role name repCode } }"
 
 
 @pytest.fixture
-async def demo(database_url: str, tmp_path: Path) -> AsyncIterator[Demo]:
-    async for running in review_demo(database_url, tmp_path):
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    async for running in sqlite_demo(tmp_path):
         yield running
 
 
