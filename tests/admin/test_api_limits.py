@@ -12,8 +12,9 @@ import pytest
 
 from connector.demo import Demo
 from connector.reviewer import Role
+from connector.store.inbox import InboxStatus
 from tests.admin.api import call, codes, key_for
-from tests.review_support import sqlite_demo
+from tests.review_support import LINKED, settled, sqlite_demo
 
 
 @pytest.fixture
@@ -85,3 +86,64 @@ async def test_an_unexpected_error_is_masked(
 
     assert body["errors"][0]["message"] == "Unexpected error."
     assert codes(body) == ["internal_error"]
+
+
+async def test_support_reads_unmatched_customers_adapter_status_and_policy(
+    demo: Demo,
+) -> None:
+    unmatched = await settled(demo, "max.mustermann@gmail.com")
+    await settled(demo, LINKED)
+    key = await key_for(demo, Role.SUPPORT, "helpdesk")
+    query = """{
+      unmatchedCustomers(first: 5) { edges { node { id reason } } }
+      adapterStatus { name ok accounts }
+      policy { version creditLimitThreshold priceLists { priceList } }
+      reviewQueue(first: 5, olderThanHours: 1) { edges { node { id } } }
+    }"""
+
+    body = await call(demo, query, token=key)
+
+    data = body["data"]
+    assert data["unmatchedCustomers"]["edges"] == [
+        {"node": {"id": unmatched.id, "reason": "free_mail_domain"}}
+    ]
+    assert data["adapterStatus"] == {"name": "csv", "ok": True, "accounts": 300}
+    assert data["policy"]["version"] == 0
+    assert data["policy"]["creditLimitThreshold"] == "100000"
+    assert [p["priceList"] for p in data["policy"]["priceLists"]] == [
+        "DISTRIBUTOR",
+        "EXPORT",
+        "RETAIL",
+        "VIP",
+        "WHOLESALE",
+    ]
+    assert data["reviewQueue"]["edges"] == []
+
+
+async def test_support_lists_and_retries_a_dead_letter(demo: Demo) -> None:
+    link = await settled(demo, LINKED)
+    inbox = demo.services.inbox
+    item = next(i for i in await inbox.list() if i.subject == link.user_id)
+    await inbox.bury(item.id, "erp_unavailable: test")
+    key = await key_for(demo, Role.SUPPORT, "helpdesk")
+    rep = await key_for(demo, Role.SALES_REP, "m.hansen", "MH")
+    listing = """{ deadLetters(first: 5) {
+        edges { node { id lastError customer { email } } } } }"""
+    retry = "mutation ($id: Int!) { retryDeadLetter(id: $id) }"
+
+    listed = await call(demo, listing, token=key)
+    refused = await call(demo, retry, {"id": item.id}, token=rep)
+    retried = await call(demo, retry, {"id": item.id}, token=key)
+
+    assert listed["data"]["deadLetters"]["edges"] == [
+        {
+            "node": {
+                "id": item.id,
+                "lastError": "erp_unavailable: test",
+                "customer": {"email": LINKED},
+            }
+        }
+    ]
+    assert codes(refused) == ["forbidden"]
+    assert retried == {"data": {"retryDeadLetter": 1}}
+    assert [i.id for i in await inbox.list(InboxStatus.DEAD)] == []
