@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from connector.admin.endpoint import admin_api
+from connector.policy_sync import adopt_safely, follow_policy
 from connector.services import Services, open_services
 from connector.settings import Settings
 from connector.worker import Worker
@@ -75,6 +77,8 @@ def create_app(
         app.state.services = shared
         await shared.check_customer_types()
         stop = asyncio.Event()
+        await adopt_safely(shared)
+        policy = asyncio.create_task(follow_policy(shared, stop))
         worker = None
         if shared.settings.run_worker:
             worker = asyncio.create_task(Worker(shared).run(stop))
@@ -84,6 +88,7 @@ def create_app(
             stop.set()
             if worker is not None:
                 await worker
+            await policy
             if services is None:
                 await shared.aclose()
 
@@ -93,5 +98,6 @@ def create_app(
         Route("/api/webhooks/{event}", receive, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/graphql", admin_api(), methods=["GET", "POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -13,16 +13,22 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connector.adapter_config import open_adapter
+from connector.apikeys import ApiKeyStore
+from connector.dashboard_tokens import DashboardTokens, RepDirectory
 from connector.errors import ErplinkError
 from connector.linking.domains import DomainClassifier
 from connector.linking.policy import Policy, load_policy
 from connector.processing import LinkProcessor
+from connector.review import ReviewService
 from connector.saleor.pool import SaleorPool
 from connector.settings import Settings
 from connector.store.database import create_engine, migrate, sessionmaker
 from connector.store.inbox import Inbox
 from connector.store.installations import InstallationStore
+from connector.store.jobs import JobStore
 from connector.store.links import LinkStore
+from connector.store.policies import PolicyStore
+from connector.store.reviews import ReviewStore
 from erp_adapters.base import ErpError
 from erp_adapters.resilience import ResilientAdapter
 from webhooks.jwks import fetch_jwks
@@ -45,6 +51,11 @@ class Services:
     policy: Policy
     saleor: SaleorPool
     processor: LinkProcessor
+    review: ReviewService
+    api_keys: ApiKeyStore
+    dashboard_tokens: DashboardTokens
+    policies: PolicyStore
+    jobs: JobStore
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     missing_types: dict[str, list[str]] = field(default_factory=dict)
 
@@ -135,4 +146,11 @@ async def open_services(
         policy=policy,
         saleor=saleor,
         processor=processor,
+        review=ReviewService(processor, installations, ReviewStore(sessions)),
+        api_keys=ApiKeyStore(sessions, settings.resolved_secret()),
+        dashboard_tokens=DashboardTokens(
+            installations, verifier, RepDirectory(adapter)
+        ),
+        policies=PolicyStore(sessions),
+        jobs=JobStore(sessions),
     )
