@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connector.errors import ErplinkError
 from connector.linking.domains import DomainClassifier
 from connector.linking.policy import Policy, load_policy
+from connector.mail.outbox import Outbox
 from connector.processing import LinkProcessor
 from connector.saleor.pool import SaleorPool
 from connector.settings import Settings
@@ -44,6 +45,7 @@ class Services:
     policy: Policy
     saleor: SaleorPool
     processor: LinkProcessor
+    outbox: Outbox
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     missing_types: dict[str, list[str]] = field(default_factory=dict)
 
@@ -100,6 +102,7 @@ async def open_services(
     installations = InstallationStore(sessions, settings.resolved_secret())
     links = LinkStore(sessions)
     saleor = SaleorPool(timeout_s=settings.saleor_timeout_s)
+    outbox = Outbox(sessions)
     processor = LinkProcessor(
         installations=installations,
         links=links,
@@ -107,6 +110,7 @@ async def open_services(
         policy=policy,
         domains=DomainClassifier(policy.extra_free_mail_domains),
         saleor=saleor,
+        on_awaiting_rep=outbox.link_awaiting_rep,
     )
     verifier = WebhookVerifier(
         installations, fetch_jwks, refetch_interval_s=settings.jwks_refetch_interval_s
@@ -122,4 +126,5 @@ async def open_services(
         policy=policy,
         saleor=saleor,
         processor=processor,
+        outbox=outbox,
     )
