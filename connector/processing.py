@@ -31,7 +31,7 @@ from connector.saleor.pool import SaleorPool
 from connector.store.clock import now
 from connector.store.inbox import InboxItem
 from connector.store.installations import Installation, InstallationStore
-from connector.store.links import Link, LinkStore
+from connector.store.links import SYSTEM, Actor, Link, LinkStore
 from erp_adapters.base import ErpAdapter
 
 log = structlog.get_logger(__name__)
@@ -50,6 +50,7 @@ _OPEN_STATES = frozenset(
     }
 )
 STATUS_KEY = "erp.link_status"
+_LINK_KEYS = ("erp.account", "erp.price_list", "erp.strategy", "erp.linked_at")
 
 
 @dataclass
@@ -88,6 +89,7 @@ class LinkProcessor:
         customer: Customer,
         *,
         inbox_id: int | None = None,
+        actor: Actor = SYSTEM,
     ) -> Link:
         """Decide again for a customer and write the outcome everywhere."""
         new_claim = customer.claimed_account not in ("", link.claimed_account)
@@ -96,13 +98,43 @@ class LinkProcessor:
         decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
         decision = await self._ensure_type_exists(installation, decision)
         updated = _apply(link, customer, decision, attempts)
+        record = _evidence_record(decision, evidence)
+        return await self.commit(
+            installation, link, updated, record, inbox_id=inbox_id, actor=actor
+        )
+
+    async def apply_decision(
+        self,
+        installation: Installation,
+        link: Link,
+        customer: Customer,
+        decision: Decision,
+        *,
+        actor: Actor,
+        evidence: dict[str, Any],
+    ) -> Link:
+        """Write a decision made outside the engine's own run (a person's review)."""
+        decision = await self._ensure_type_exists(installation, decision)
+        updated = _apply(link, customer, decision, link.claim_attempts)
+        record = _evidence_record(decision, Evidence()) | evidence
+        return await self.commit(installation, link, updated, record, actor=actor)
+
+    async def commit(
+        self,
+        installation: Installation,
+        link: Link,
+        updated: Link,
+        evidence: dict[str, Any],
+        *,
+        actor: Actor = SYSTEM,
+        inbox_id: int | None = None,
+    ) -> Link:
+        """Write `updated` to Saleor (when its view changed), then to the store."""
         if _saleor_view(updated) != _saleor_view(link):
-            await self._write_to_saleor(installation, updated)
+            clear = link.state is LinkState.LINKED
+            await self._write_to_saleor(installation, updated, clear=clear)
         saved = await self.links.save(
-            link,
-            updated,
-            evidence=_evidence_record(decision, evidence),
-            inbox_id=inbox_id,
+            link, updated, actor=actor, evidence=evidence, inbox_id=inbox_id
         )
         if saved.state is not link.state:
             log.info(
@@ -134,9 +166,24 @@ class LinkProcessor:
             reason=Reason.CUSTOMER_TYPE_MISSING,
         )
 
-    async def _write_to_saleor(self, installation: Installation, link: Link) -> None:
+    async def write_link(
+        self, installation: Installation, link: Link, *, clear: bool = True
+    ) -> None:
+        """Write the link's state to Saleor as stored (a repair after drift).
+
+        With `clear`, the account keys an earlier link wrote are blanked too.
+        """
+        await self._write_to_saleor(installation, link, clear=clear)
+
+    async def _write_to_saleor(
+        self, installation: Installation, link: Link, *, clear: bool = False
+    ) -> None:
         client = self.saleor.client(installation)
         metadata = {STATUS_KEY: link.state.value}
+        if clear:
+            # customerUpdate merges metadata: blank values overwrite what an earlier
+            # link left, so a withdrawn link never keeps showing its old account.
+            metadata |= dict.fromkeys(_LINK_KEYS, "")
         slug = self.policy.no_pricing_customer_type
         if link.state is LinkState.LINKED:
             metadata |= {

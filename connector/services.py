@@ -17,12 +17,14 @@ from connector.linking.domains import DomainClassifier
 from connector.linking.policy import Policy, load_policy
 from connector.mail.outbox import Outbox
 from connector.processing import LinkProcessor
+from connector.review import ReviewService
 from connector.saleor.pool import SaleorPool
 from connector.settings import Settings
 from connector.store.database import create_engine, migrate, sessionmaker
 from connector.store.inbox import Inbox
 from connector.store.installations import InstallationStore
 from connector.store.links import LinkStore
+from connector.store.reviews import ReviewStore
 from erp_adapters.base import ErpAdapter
 from erp_adapters.registry import load_adapter
 from webhooks.jwks import fetch_jwks
@@ -46,6 +48,7 @@ class Services:
     saleor: SaleorPool
     processor: LinkProcessor
     outbox: Outbox
+    review: ReviewService
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     missing_types: dict[str, list[str]] = field(default_factory=dict)
 
@@ -127,4 +130,5 @@ async def open_services(
         saleor=saleor,
         processor=processor,
         outbox=outbox,
+        review=ReviewService(processor, installations, ReviewStore(sessions)),
     )

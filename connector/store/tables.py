@@ -140,3 +140,64 @@ class NotificationRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class ApiKeyRow(Base):
+    """A credential for the admin API: only an HMAC of the key is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    rep_code: Mapped[str] = mapped_column(String(64), default="")
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AccessDeniedRow(Base):
+    """An attempt that was refused: who tried what on which link, and why not."""
+
+    __tablename__ = "access_denied"
+    __table_args__ = (Index("ix_access_denied_link", "link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    link_id: Mapped[int | None]
+    code: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class PolicyVersionRow(Base):
+    """One version of the linking policy and price list mapping; newest wins."""
+
+    __tablename__ = "policy_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class JobRow(Base):
+    """A background job (resync of every linked customer) and its progress."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    actor: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
