@@ -1,8 +1,9 @@
 """The admin digest: one mail listing every link that waits for an admin.
 
 The worker queues one digest per period (`digest_interval_s`), keyed by the period's
-number, so that several workers send it once; `erplink digest --send` sends one now.
-Nothing waiting means no mail.
+number, so that several workers send it once, as soon as something waits in that
+period; `erplink digest --send` sends one now. Nothing waiting means no mail. A digest
+lists at most 500 links (the oldest); the admin API has all of them.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ def digest_period(moment: datetime, interval_s: float) -> int:
     return int(moment.timestamp() // max(interval_s, 1.0))
 
 
-async def waiting_for_admin(links: LinkStore) -> list[Link]:
-    """The links an admin has to decide, oldest first."""
-    return await links.in_state(LinkState.AWAITING_ADMIN)
+async def waiting_for_admin(links: LinkStore, limit: int = 500) -> list[Link]:
+    """The links an admin has to decide, oldest first, at most `limit`."""
+    return await links.in_state(LinkState.AWAITING_ADMIN, limit=limit)
 
 
 def digest_message(waiting: list[Link], settings: Settings) -> EmailMessage:

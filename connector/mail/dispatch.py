@@ -75,7 +75,9 @@ class MailDispatcher:
         """Rep mails for link versions without one, and this period's digest."""
         settings = self.services.settings
         await self.services.outbox.add_waiting_reps()
-        if settings.admin_emails:
+        # A period's digest is queued once something waits, so that a quiet start
+        # of the period does not use it up.
+        if settings.admin_emails and await waiting_for_admin(self.services.links, 1):
             period = digest_period(now(), settings.digest_interval_s)
             await self.services.outbox.add(digest_key(period), NotificationKind.DIGEST)
 

@@ -20,7 +20,12 @@ from starlette.routing import Route
 from connector.errors import ErplinkError
 from connector.linking.model import LinkState
 from connector.mail.rendering import render
-from connector.mail.rep_mail import REASONS, candidate_accounts, candidate_view
+from connector.mail.rep_mail import (
+    REASONS,
+    candidate_accounts,
+    candidate_view,
+    matched_by,
+)
 from connector.mail.tokens import (
     Action,
     ReviewToken,
@@ -117,12 +122,14 @@ async def show(request: Request) -> HTMLResponse:
     review, link = checked
     found = await candidate_accounts(link, services.adapter)
     shown = "Confirm this account" if review.action is Action.CONFIRM else "Reject"
+    candidates = tuple(candidate_view(entry, account) for entry, account in found)
     body = render(
         "review_form.html",
         title=shown,
         link=link,
         reason=REASONS.get(link.reason, link.reason),
-        candidates=[candidate_view(entry, account) for entry, account in found],
+        strategy=matched_by(link, candidates),
+        candidates=candidates,
         account=review.account,
         action=review.action.value,
         token=token,

@@ -30,6 +30,14 @@ REASONS = {
     "conflicting_evidence": "Two kinds of evidence point at different accounts.",
 }
 
+STRATEGIES = {
+    "contact_email": "ERP contact e-mail",
+    "account_number": "account number typed by the customer",
+    "email_domain": "e-mail domain",
+    "invite": "invite",
+    "manual": "chosen by a person",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class CandidateView:
@@ -111,12 +119,14 @@ async def rep_requests(
 def rep_message(request: RepRequest, settings: Settings) -> EmailMessage:
     """The rep's mail: text and HTML parts with the evidence and the buttons."""
     link = request.link
+    days = settings.review_link_ttl_s / 86400
     context = {
         "link": link,
         "reason": REASONS.get(link.reason, link.reason),
+        "strategy": matched_by(link, request.candidates),
         "candidates": request.candidates,
         "reject_url": request.reject_url,
-        "ttl_days": round(settings.review_link_ttl_s / 86400, 1),
+        "ttl_days": int(days) if days.is_integer() else round(days, 1),
     }
     message = EmailMessage()
     message["Subject"] = f"Please review a new web account ({_domain(link.email)})"
@@ -153,6 +163,14 @@ def _confirm_url(
         link.id, link.version, Action.CONFIRM, rep_code=code, account=account.number
     )
     return review_url(url, token)
+
+
+def matched_by(link: Link, candidates: tuple[CandidateView, ...]) -> str:
+    """How the match was found, in words: the link's strategy or its candidates'."""
+    codes = (
+        [link.strategy] if link.strategy else sorted({c.strategy for c in candidates})
+    )
+    return ", ".join(STRATEGIES.get(code, code) for code in codes if code) or "-"
 
 
 def _claimed_only(link: Link) -> list[dict[str, Any]]:

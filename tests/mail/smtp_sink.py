@@ -23,7 +23,7 @@ class Received:
         """The text of the `text/<subtype>` part."""
         body = self.message.get_body(preferencelist=(subtype,))
         assert body is not None, f"no text/{subtype} part"
-        return str(body.get_content())  # type: ignore[attr-defined]
+        return str(body.get_content())
 
 
 @dataclass

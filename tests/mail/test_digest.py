@@ -19,20 +19,22 @@ CREDIT = "einkauf@grossabnehmer.de"
 UNMAPPED = "ole@fjord-trading.dk"
 
 
-async def test_the_worker_mails_admins_what_waits_for_them(
-    mail_demo: Demo, smtp: SmtpSink
+async def test_the_digest_lists_every_link_waiting_for_an_admin(
+    demo: Demo, smtp: SmtpSink
 ) -> None:
-    # given two links waiting for an admin
-    credit = await register(mail_demo, CREDIT)
-    unmapped = await register(mail_demo, UNMAPPED)
+    # given two links waiting for an admin, and mail set up only now
+    credit = await register(demo, CREDIT)
+    unmapped = await register(demo, UNMAPPED)
+    services = demo.services
+    services.settings = services.settings.with_overrides(
+        smtp_host="127.0.0.1", smtp_port=smtp.port, admin_emails=ADMINS
+    )
 
-    # when a digest period begins
-    services = mail_demo.services
-    services.settings = services.settings.with_overrides(digest_interval_s=1.0)
-    mails = await smtp.wait_for(1)
+    # when the mail task runs a round
+    await MailDispatcher(services).run_once()
 
     # then the admins get one mail listing both, with where to act
-    digest = mails[0]
+    digest = smtp.received[0]
     text = digest.part("plain")
     assert digest.recipients == ADMINS
     assert digest.message["Subject"] == "erplink: 2 link(s) wait for an admin"
@@ -42,6 +44,22 @@ async def test_the_worker_mails_admins_what_waits_for_them(
     )
     assert f"{services.settings.public_url}/graphql" in text
     assert f"<td>{CREDIT}</td>" in digest.part("html")
+
+
+async def test_a_quiet_start_of_a_period_does_not_use_up_its_digest(
+    mail_demo: Demo, smtp: SmtpSink
+) -> None:
+    # given the worker's mail task ran rounds while nothing waited
+    await MailDispatcher(mail_demo.services).run_once()
+    assert await mail_demo.services.outbox.all() == []
+
+    # when a link starts waiting for an admin
+    credit = await register(mail_demo, CREDIT)
+
+    # then this period's digest goes out, listing it
+    mails = await smtp.wait_for(1)
+    assert mails[0].recipients == ADMINS
+    assert f"- link {credit.id}  {CREDIT}" in mails[0].part("plain")
 
 
 async def test_a_digest_period_is_mailed_once_however_many_workers_run(

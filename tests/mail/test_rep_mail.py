@@ -40,6 +40,7 @@ async def test_each_rep_of_an_ambiguous_domain_gets_one_mail_with_the_evidence(
     assert hansen.message["From"] == "erplink <erplink@erplink-demo.example>"
     assert "Customer e-mail: buyer@hansen-gruppe.de" in text
     assert "The e-mail domain belongs to more than one account." in text
+    assert "How it matched: e-mail domain" in text
     assert "10020  Hansen Gruppe Nord  post code 24103" in text
     assert "10021  Hansen Gruppe Süd  post code 80331" in text
     assert "(rep AB decides on this account)" in text

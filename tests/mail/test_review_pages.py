@@ -107,6 +107,11 @@ async def test_a_rep_rejects_from_the_mail_with_a_reason(
     link = await stored(mail_demo, mailed.link)
     assert link.state is LinkState.REJECTED
     assert saleor_state(mail_demo)[0] == "no-pricing"
+    last = (await mail_demo.services.links.history(link.id))[-1]
+    assert (last.actor.name, last.evidence["note"]) == (
+        "rep MH (e-mail link)",
+        "not our customer",
+    )
 
 
 async def test_get_of_a_valid_link_shows_the_page_and_changes_nothing(
