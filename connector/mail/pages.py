@@ -99,6 +99,21 @@ NOT_POSSIBLE = Outcome(
 )
 
 
+def confirmed(link: Link) -> Outcome:
+    """The page after a confirmation: linked, or still waiting (for an admin)."""
+    if link.state is LinkState.LINKED:
+        message = (
+            f"The web account is linked to account {link.account_number}; the "
+            "customer sees their prices now."
+        )
+    else:
+        # The engine keeps the last word: above the credit limit, or with a price
+        # list without a customer type, an admin still has to approve.
+        state = link.state.value.replace("_", " ")
+        message = f"Your confirmation is recorded; the link is now {state}."
+    return Outcome("Confirmed", message, 200)
+
+
 def already_decided(link: Link) -> Outcome:
     """The page for a link that moved on since the mail."""
     where = f"it is now {link.state.value.replace('_', ' ')}"
@@ -191,12 +206,7 @@ async def _decide(services: Services, review: ReviewToken, reason: str) -> Outco
                 account=review.account,
                 expected_version=review.version,
             )
-            return Outcome(
-                "Confirmed",
-                f"The web account is linked to account {link.account_number}; the "
-                "customer sees their prices now.",
-                200,
-            )
+            return confirmed(link)
         await services.review.reject(
             review.link_id,
             reviewer,

@@ -8,7 +8,7 @@ import email.policy
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 @dataclass
@@ -32,16 +32,41 @@ class SmtpSink:
 
     received: list[Received] = field(default_factory=list)
     port: int = 0
+    # With credentials set, the server requires AUTH (over plain TCP: a test only).
+    credentials: tuple[str, str] | None = None
+    logins: list[str] = field(default_factory=list)
     _server: asyncio.Server | None = None
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def start(self, port: int = 0) -> None:
         """Listen on 127.0.0.1 (port 0 picks a free one)."""
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: SMTP(self, hostname="sink.test"), "127.0.0.1", port
-        )
+        self._server = await loop.create_server(self._session, "127.0.0.1", port)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def _session(self) -> SMTP:
+        if self.credentials is None:
+            return SMTP(self, hostname="sink.test")
+        return SMTP(
+            self,
+            hostname="sink.test",
+            auth_required=True,
+            auth_require_tls=False,
+            authenticator=self._authenticate,
+        )
+
+    def _authenticate(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        mechanism: str,
+        data: object,
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        login, password = data.login.decode(), data.password.decode()
+        self.logins.append(login)
+        return AuthResult(success=(login, password) == self.credentials, handled=False)
 
     async def stop(self) -> None:
         """Close the listening socket and every open session."""
