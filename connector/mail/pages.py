@@ -116,6 +116,13 @@ def confirmed(link: Link) -> Outcome:
 
 def already_decided(link: Link) -> Outcome:
     """The page for a link that moved on since the mail."""
+    if link.state is LinkState.AWAITING_REP:
+        return Outcome(
+            "Link out of date",
+            "The evidence changed since this e-mail was sent, and a newer e-mail "
+            "went out; please use that one. Nothing was changed.",
+            409,
+        )
     where = f"it is now {link.state.value.replace('_', ' ')}"
     if link.state is LinkState.LINKED:
         where += f" to account {link.account_number}"

@@ -6,6 +6,7 @@ Every request goes over loopback to erplink, which writes to the sandbox Saleor.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -256,3 +257,24 @@ async def test_confirm_and_reject_at_the_same_moment_one_wins_one_conflicts(
         assert (link.state, slug) == (LinkState.REJECTED, "no-pricing")
     assert private["erp.link_status"] == link.state.value
     assert link.version == mailed.link.version + 1
+
+
+async def test_a_new_version_mails_again_and_the_old_mail_is_out_of_date(
+    mail_demo: Demo, smtp: SmtpSink, mailed: Mailed
+) -> None:
+    # given the evidence of the waiting link changed (a new version, still waiting)
+    links = mail_demo.services.links
+    changed = dataclasses.replace(mailed.link, candidates=mailed.link.candidates[:1])
+    newer = await links.save(mailed.link, changed)
+
+    # when the mail task has run
+    mails = await smtp.wait_for(3)
+    async with httpx.AsyncClient() as client:
+        old = await client.get(mailed.confirm_url)
+
+    # then the rep of the remaining candidate got a new mail, the old one is stale
+    assert newer.version == mailed.link.version + 1
+    assert mails[2].recipients == [MH]
+    assert old.status_code == 409
+    assert "<h1>Link out of date</h1>" in old.text
+    assert await stored(mail_demo, mailed.link) == newer
