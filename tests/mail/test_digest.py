@@ -8,6 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from connector.cli import main
 from connector.demo import Demo
 from connector.mail.dispatch import MailDispatcher
 from connector.mail.outbox import NotificationKind, NotificationStatus
@@ -107,16 +110,16 @@ async def test_erplink_digest_send_mails_the_digest_now(
     assert mails[0].recipients == ADMINS
 
 
-async def test_erplink_digest_without_smtp_host_is_a_usage_error(
-    tmp_path: Path, smtp: SmtpSink
+def test_erplink_digest_send_without_smtp_host_is_a_usage_error(
+    tmp_path: Path,
 ) -> None:
-    code, out, err = await erplink_cli(
-        "digest", "--send", database_url="", data_dir=tmp_path, smtp=None
-    )
+    env = {"ERPLINK_DATA_DIR": str(tmp_path), "ERPLINK_SMTP_HOST": ""}
 
-    assert code == 2
-    assert "set ERPLINK_SMTP_HOST (and port) to send mail" in err
-    assert smtp.received == []
+    done = CliRunner().invoke(main, ["digest", "--send"], env=env)
+
+    assert done.exit_code == 2
+    assert "set ERPLINK_SMTP_HOST (and port) to send mail" in done.output
+    assert not (tmp_path / "erplink.db").exists()  # stopped before opening anything
 
 
 async def erplink_cli(
