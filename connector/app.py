@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from connector.admin.endpoint import admin_api
+from connector.mail.pages import routes as review_routes
 from connector.policy_sync import adopt_safely, follow_policy
 from connector.services import Services, open_services
 from connector.settings import Settings
@@ -99,5 +100,6 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", admin_api(), methods=["GET", "POST"]),
+        *review_routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

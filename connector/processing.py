@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,8 @@ class LinkProcessor:
     policy: Policy
     domains: DomainClassifier
     saleor: SaleorPool
+    # Called with a link that has just entered awaiting_rep (the rep mail's outbox).
+    on_awaiting_rep: Callable[[Link], Awaitable[None]] | None = None
 
     async def handle(self, item: InboxItem) -> Link | None:
         """Process one delivery; None when it concerns no customer."""
@@ -156,6 +159,8 @@ class LinkProcessor:
                 strategy=saved.strategy,
                 account=saved.account_number,
             )
+        if self.on_awaiting_rep and _entered_awaiting_rep(link, saved):
+            await self.on_awaiting_rep(saved)
         return saved
 
     async def _hold(
@@ -257,6 +262,11 @@ def _apply(link: Link, customer: Customer, decision: Decision, attempts: int) ->
         claimed_account=customer.claimed_account,
         claim_attempts=attempts,
     )
+
+
+def _entered_awaiting_rep(old: Link, saved: Link) -> bool:
+    """A new version awaiting a rep: a new decision, so a new mail."""
+    return saved.state is LinkState.AWAITING_REP and saved.version != old.version
 
 
 def _saleor_view(link: Link) -> tuple[str, str, str]:

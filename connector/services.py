@@ -18,6 +18,7 @@ from connector.dashboard_tokens import DashboardTokens, RepDirectory
 from connector.errors import ErplinkError
 from connector.linking.domains import DomainClassifier
 from connector.linking.policy import Policy, load_policy
+from connector.mail.outbox import Outbox
 from connector.processing import LinkProcessor
 from connector.review import ReviewService
 from connector.saleor.pool import SaleorPool
@@ -51,6 +52,7 @@ class Services:
     policy: Policy
     saleor: SaleorPool
     processor: LinkProcessor
+    outbox: Outbox
     review: ReviewService
     api_keys: ApiKeyStore
     dashboard_tokens: DashboardTokens
@@ -124,6 +126,7 @@ async def open_services(
     installations = InstallationStore(sessions, settings.resolved_secret())
     links = LinkStore(sessions)
     saleor = SaleorPool(timeout_s=settings.saleor_timeout_s)
+    outbox = Outbox(sessions)
     processor = LinkProcessor(
         installations=installations,
         links=links,
@@ -131,6 +134,7 @@ async def open_services(
         policy=policy,
         domains=DomainClassifier(policy.extra_free_mail_domains),
         saleor=saleor,
+        on_awaiting_rep=outbox.link_awaiting_rep,
     )
     verifier = WebhookVerifier(
         installations, fetch_jwks, refetch_interval_s=settings.jwks_refetch_interval_s
@@ -146,6 +150,7 @@ async def open_services(
         policy=policy,
         saleor=saleor,
         processor=processor,
+        outbox=outbox,
         review=ReviewService(processor, installations, ReviewStore(sessions)),
         api_keys=ApiKeyStore(sessions, settings.resolved_secret()),
         dashboard_tokens=DashboardTokens(

@@ -7,7 +7,7 @@ the policy and price list mapping come from the TOML file named by `policy_file`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +37,13 @@ class Settings(BaseSettings):
             The default is the sample CSV export.
         erp_timeout_s ... erp_breaker_reset_s: the guard around the adapter (see
             `erp_adapters/resilience.py`).
+        smtp_host, smtp_port, smtp_security, smtp_username, smtp_password: the SMTP
+            server rep e-mails and digests go through; no host means no mail is
+            sent. The password comes from the environment only and is never logged.
+        mail_from: the From address of every mail erplink sends.
+        review_link_ttl_s: how long a one-click Confirm/Reject link stays valid.
+        admin_emails: who receives the digest of links waiting for an admin.
+        digest_interval_s: how often the worker sends that digest.
     """
 
     model_config = SettingsConfigDict(env_prefix="ERPLINK_", extra="ignore")
@@ -71,6 +78,21 @@ class Settings(BaseSettings):
     erp_retry_budget_per_s: float = Field(default=1.0, ge=0)
     erp_breaker_failures: int = Field(default=5, ge=1)
     erp_breaker_reset_s: float = Field(default=30.0, gt=0)
+    # Rep e-mails and the admin digest (see README, "Rep e-mails").
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = 10.0
+    mail_from: str = "erplink <erplink@localhost>"
+    mail_poll_s: float = 5.0
+    mail_max_attempts: int = 10
+    mail_retry_base_s: float = 30.0
+    mail_retry_max_s: float = 3600.0
+    review_link_ttl_s: float = 7 * 24 * 3600.0
+    admin_emails: list[str] = Field(default_factory=list)
+    digest_interval_s: float = 24 * 3600.0
 
     def resolved_database_url(self) -> str:
         """The configured database, or SQLite inside the data directory."""

@@ -219,6 +219,24 @@ class LinkStore:
             rows = (await session.scalars(query)).all()
         return [_link(r) for r in rows]
 
+    async def by_id(self, link_id: int) -> Link | None:
+        """The link with this id, or None."""
+        async with self._sessions() as session:
+            row = await session.get(LinkRow, link_id)
+        return _link(row) if row else None
+
+    async def in_state(self, state: LinkState, *, limit: int = 500) -> list[Link]:
+        """Links in `state`, oldest first, at most `limit`."""
+        query = (
+            select(LinkRow)
+            .where(LinkRow.state == state)
+            .order_by(LinkRow.updated_at, LinkRow.id)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [_link(r) for r in rows]
+
     async def count_by_state(self) -> dict[str, int]:
         """How many links are in each state."""
         query = select(LinkRow.state, func.count()).group_by(LinkRow.state)

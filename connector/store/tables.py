@@ -117,6 +117,31 @@ class AuditRow(Base):
     inbox_id: Mapped[int | None]
 
 
+class NotificationRow(Base):
+    """A mail to send: a rep's review request for one link version, or a digest.
+
+    `key` makes each one exist once (`rep:<link>:<version>`, `digest:<period>`), so
+    that however many workers notice the same link version, one mail goes out.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("links.id"))
+    link_version: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    sent_to: Mapped[list[Any]] = mapped_column(default=list)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
 class ApiKeyRow(Base):
     """A credential for the admin API: only an HMAC of the key is kept."""
 

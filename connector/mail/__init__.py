@@ -1,0 +1,1 @@
+"""Rep e-mails with one-click review links, and the admin digest."""
