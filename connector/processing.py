@@ -19,10 +19,18 @@ from typing import Any
 
 import structlog
 
+from connector.campaigns.redemption import InviteChecker
 from connector.evidence import gather_evidence
 from connector.linking.domains import DomainClassifier
 from connector.linking.engine import decide
-from connector.linking.model import Customer, Decision, Evidence, LinkState, Reason
+from connector.linking.model import (
+    Customer,
+    Decision,
+    Evidence,
+    LinkState,
+    Reason,
+    Strategy,
+)
 from connector.linking.payload import customer_from_user
 from connector.linking.policy import Policy
 from connector.saleor.errors import SaleorMutationError, StaleCustomerTypesError
@@ -61,6 +69,7 @@ class LinkProcessor:
     policy: Policy
     domains: DomainClassifier
     saleor: SaleorPool
+    invites: InviteChecker | None = None
 
     async def handle(self, item: InboxItem) -> Link | None:
         """Process one delivery; None when it concerns no customer."""
@@ -90,7 +99,14 @@ class LinkProcessor:
         new_claim = customer.claimed_account not in ("", link.claimed_account)
         attempts = link.claim_attempts + int(new_claim)
         evidence = await gather_evidence(self.adapter, customer, self.domains)
+        if self.invites is not None:
+            evidence = await self.invites.attach(installation, customer, evidence)
         decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
+        if not await self._redeemed(customer, evidence, decision):
+            evidence = dataclasses.replace(
+                evidence, invite=None, invite_rejected=Reason.INVITE_USED
+            )
+            decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
         decision = await self._ensure_type_exists(installation, decision)
         updated = _apply(link, customer, decision, attempts)
         if _saleor_view(updated) != _saleor_view(link):
@@ -112,6 +128,20 @@ class LinkProcessor:
                 account=saved.account_number,
             )
         return saved
+
+    async def _redeemed(
+        self, customer: Customer, evidence: Evidence, decision: Decision
+    ) -> bool:
+        """Use the invite up when it links; False if another customer was first."""
+        invite = evidence.invite
+        if (
+            self.invites is None
+            or invite is None
+            or decision.state is not LinkState.LINKED
+            or decision.strategy is not Strategy.INVITE
+        ):
+            return True
+        return await self.invites.redeem(invite, customer.user_id)
 
     async def _ensure_type_exists(
         self, installation: Installation, decision: Decision
@@ -200,6 +230,9 @@ def _evidence_record(decision: Decision, evidence: Evidence) -> dict[str, Any]:
         else None,
         "price_list": decision.price_list or None,
         "customer_type": decision.customer_type or None,
+        "invite": evidence.invite.token_id if evidence.invite else None,
+        "campaign": evidence.invite.campaign if evidence.invite else None,
+        "invite_rejected": evidence.invite_rejected or None,
         "candidates": [c.account.number for c in decision.candidates],
         "matched": sorted({m for c in decision.candidates for m in c.matched}),
     }

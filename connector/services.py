@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connector.campaigns.invites import InviteStore
+from connector.campaigns.redemption import InviteChecker
+from connector.campaigns.tokens import invite_key
 from connector.errors import ErplinkError
 from connector.linking.domains import DomainClassifier
 from connector.linking.policy import Policy, load_policy
@@ -107,6 +110,9 @@ async def open_services(
         policy=policy,
         domains=DomainClassifier(policy.extra_free_mail_domains),
         saleor=saleor,
+        invites=InviteChecker(
+            InviteStore(sessions), invite_key(settings.resolved_secret()), adapter
+        ),
     )
     verifier = WebhookVerifier(
         installations, fetch_jwks, refetch_interval_s=settings.jwks_refetch_interval_s
