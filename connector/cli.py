@@ -12,6 +12,7 @@ import click
 import uvicorn
 
 from connector.app import create_app
+from connector.cli_campaigns import invites
 from connector.errors import ConfigurationError, ErplinkError
 from connector.logs import configure_logging
 from connector.services import open_services
@@ -197,6 +198,8 @@ def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
     except KeyboardInterrupt:
         click.echo("stopped")
 
+
+main.add_command(invites)
 
 if __name__ == "__main__":
     main()

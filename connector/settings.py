@@ -27,6 +27,12 @@ class Settings(BaseSettings):
         policy_file: TOML with `[policy]` and `[price_lists]`.
         adapter: ERP adapter name (entry point in group `erplink.erp_adapters`).
         adapter_options: options for that adapter (ERPLINK_ADAPTER_OPTIONS as JSON).
+        invite_link_template: the storefront's registration link with `{token}`
+            where the invite goes, e.g. `https://shop.example.com/register?invite=
+            {token}`.
+        campaign_launch: the day the registration program started (ISO date); the
+            funnel counts months from it. Empty: the day of the first invite.
+        login_refresh_s: how often `serve` reads customers' last login from Saleor.
     """
 
     model_config = SettingsConfigDict(env_prefix="ERPLINK_", extra="ignore")
@@ -56,6 +62,9 @@ class Settings(BaseSettings):
     jwks_refetch_interval_s: float = 30.0
     saleor_timeout_s: float = 10.0
     log_json: bool | None = None
+    invite_link_template: str = ""
+    campaign_launch: str = ""
+    login_refresh_s: float = 3600.0
 
     def resolved_database_url(self) -> str:
         """The configured database, or SQLite inside the data directory."""
