@@ -164,9 +164,14 @@ async def test_another_campaign_gets_other_tokens(
     erp: CsvAdapter,
     invite_store: InviteStore,
 ) -> None:
-    spring = await run(request(tmp_path / "a"), installation, erp, invite_store)
+    spring = await run(
+        request(tmp_path / "a", rep="MH"), installation, erp, invite_store
+    )
     autumn = await run(
-        request(tmp_path / "b", name="autumn"), installation, erp, invite_store
+        request(tmp_path / "b", name="autumn", rep="MH"),
+        installation,
+        erp,
+        invite_store,
     )
 
     spring_links = {r["link"] for r in rows(spring.mail_merge)}
