@@ -27,7 +27,7 @@ PRICING_TARGET_P99_MS = 300.0
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; the defaults are the figures in BENCHMARKS.md."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["intake", "pricing"])
+    parser.add_argument("--only", choices=["intake", "pricing", "campaigns"])
     parser.add_argument("--rounds", type=int, default=3, help="intake rounds")
     parser.add_argument("--seconds", type=int, default=10, help="per intake run")
     parser.add_argument("--connections", type=int, default=32)
@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run, report, and exit 0 (the figures are reported, not asserted)."""
     args = parse_args(argv)
     configure_logging(json=True, level=logging.WARNING)
+    if args.only == "campaigns":
+        from bench.campaigns import main as campaigns
+
+        return campaigns()
     wrk = ensure_wrk() if args.only in (None, "intake") else None
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.log"):

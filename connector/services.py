@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connector.campaigns.activity import ActivityStore
 from connector.campaigns.invites import InviteStore
 from connector.campaigns.redemption import InviteChecker
 from connector.campaigns.tokens import invite_key
@@ -47,6 +48,7 @@ class Services:
     policy: Policy
     saleor: SaleorPool
     processor: LinkProcessor
+    activity: ActivityStore
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     missing_types: dict[str, list[str]] = field(default_factory=dict)
 
@@ -128,4 +130,5 @@ async def open_services(
         policy=policy,
         saleor=saleor,
         processor=processor,
+        activity=ActivityStore(sessions),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.store.clock import now
@@ -104,31 +104,55 @@ class InviteStore:
         return [_invite(row) for row in rows]
 
     async def _issue_batch(self, batch: Sequence[Invite]) -> dict[str, Invite]:
+        """One transaction: read the stored ones, insert the rest (Core, not ORM
+        objects: a campaign is a hundred thousand rows)."""
         ids = [invite.id for invite in batch]
         async with self._sessions.begin() as session:
-            query = select(InviteRow).where(InviteRow.id.in_(ids))
-            existing = {row.id: _invite(row) for row in await session.scalars(query)}
-            moment = now()
+            query = select(*_COLUMNS).where(InviteRow.id.in_(ids))
+            existing = {
+                r.id: Invite(**r._asdict()) for r in await session.execute(query)
+            }
             fresh = {i.id: i for i in batch if i.id not in existing}
-            session.add_all(_row(invite, moment) for invite in fresh.values())
+            if fresh:
+                moment = now()
+                values = [_values(invite, moment) for invite in fresh.values()]
+                await session.execute(insert(InviteRow), values)
 
         return existing | fresh
 
 
-def _row(invite: Invite, moment: datetime) -> InviteRow:
-    return InviteRow(
-        id=invite.id,
-        installation_id=invite.installation_id,
-        campaign=invite.campaign,
-        account_number=invite.account_number,
-        contact_email=invite.contact_email,
-        rep=invite.rep,
-        source=invite.source,
-        expires_on=invite.expires_on,
-        created_at=moment,
-        registered_user_id="",
-        redeemed_user_id="",
+_COLUMNS = tuple(
+    getattr(InviteRow, name)
+    for name in (
+        "id",
+        "installation_id",
+        "campaign",
+        "account_number",
+        "contact_email",
+        "rep",
+        "source",
+        "expires_on",
+        "registered_user_id",
+        "redeemed_user_id",
+        "redeemed_at",
     )
+)
+
+
+def _values(invite: Invite, moment: datetime) -> dict[str, object]:
+    return {
+        "id": invite.id,
+        "installation_id": invite.installation_id,
+        "campaign": invite.campaign,
+        "account_number": invite.account_number,
+        "contact_email": invite.contact_email,
+        "rep": invite.rep,
+        "source": invite.source,
+        "expires_on": invite.expires_on,
+        "created_at": moment,
+        "registered_user_id": "",
+        "redeemed_user_id": "",
+    }
 
 
 def _invite(row: InviteRow) -> Invite:

@@ -8,6 +8,7 @@ upsert, so a rerun after an interruption writes the same tokens and no duplicate
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -103,22 +104,31 @@ async def create_campaign(
     accounts = await _selected_accounts(adapter, request, today)
     contacts = await _contacts_by_account(adapter, accounts)
     planned = _plan(request, installation, accounts, contacts, today)
-    stored = await _store(store, planned, progress)
-    tag = installation_tag(installation.api_url)
-    links = {i.id: _link(request, sign(_claims(i, tag), key)) for i in stored}
+    account_wide = [i for i in planned if not i.contact_email]
+    personal = [i for i in planned if i.contact_email]
+    sign_link = _link_signer(request, installation, key)
 
-    rows = _mail_merge_rows(accounts, contacts, stored, links)
-    mail_merge = write_mail_merge(request.out / "invites.csv", rows)
+    # The QR codes (account-wide invites) are stored first, so that worker
+    # processes draw them while this process stores the personal invites.
+    stored = await _store(store, account_wide, progress("accounts", len(account_wide)))
+    codes = [(i.account_number, sign_link(i)) for i in stored]
     qr_folder = request.out / "qr"
-    account_wide = [
-        (i.account_number, links[i.id]) for i in stored if not i.contact_email
-    ]
-    written = write_qr_codes(
-        qr_folder,
-        account_wide,
-        workers=request.workers,
-        progress=progress("QR codes", len(account_wide)),
+    drawing = asyncio.create_task(
+        write_qr_codes(
+            qr_folder,
+            codes,
+            workers=request.workers,
+            progress=progress("QR codes", len(codes)),
+        )
     )
+    try:
+        stored += await _store(store, personal, progress("contacts", len(personal)))
+        links = {i.id: sign_link(i) for i in stored}
+        rows = _mail_merge_rows(accounts, contacts, stored, links)
+        mail_merge = write_mail_merge(request.out / "invites.csv", rows)
+    finally:
+        written = await drawing
+
     return CampaignResult(
         accounts=len(accounts),
         contacts=sum(len(c) for c in contacts.values()),
@@ -219,15 +229,21 @@ def _plan(
 
 
 async def _store(
-    store: InviteStore, planned: list[Invite], progress: Progress
+    store: InviteStore, planned: list[Invite], advance: Callable[[int], None]
 ) -> list[Invite]:
-    advance = progress("invites", len(planned))
     stored: list[Invite] = []
     for start in range(0, len(planned), _STORE_BATCH):
         batch = planned[start : start + _STORE_BATCH]
         stored.extend(await store.issue(batch))
         advance(len(batch))
     return stored
+
+
+def _link_signer(
+    request: CampaignRequest, installation: Installation, key: bytes
+) -> Callable[[Invite], str]:
+    tag = installation_tag(installation.api_url)
+    return lambda invite: _link(request, sign(_claims(invite, tag), key))
 
 
 def _claims(invite: Invite, tag: str) -> InviteClaims:

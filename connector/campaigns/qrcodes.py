@@ -16,14 +16,14 @@ a rerun after an interruption skips those (same link, same image).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import segno
@@ -42,7 +42,7 @@ def qr_file_stem(account_number: str) -> str:
     return _UNSAFE.sub("_", account_number) or "_"
 
 
-def write_qr_codes(
+async def write_qr_codes(
     folder: Path,
     codes: Sequence[tuple[str, str]],
     *,
@@ -50,6 +50,9 @@ def write_qr_codes(
     progress: Callable[[int], None] = lambda _: None,
 ) -> int:
     """Write `<stem>.svg` and `<stem>.png` for each (account number, link).
+
+    The codes are made in worker processes while the caller's event loop goes on
+    (`invites create` stores the contacts' invites meanwhile).
 
     Args:
         folder: where the files go (created if missing).
@@ -60,21 +63,26 @@ def write_qr_codes(
     Returns:
         How many codes were newly written (the others existed already).
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     chunks = [list(codes[i : i + CHUNK]) for i in range(0, len(codes), CHUNK)]
     if workers == 1 or len(chunks) <= 1:
-        return sum(_finish(progress, _write_chunk(folder, c), c) for c in chunks)
+        written = 0
+        for chunk in chunks:
+            written += await asyncio.to_thread(_write_chunk, folder, chunk)
+            progress(len(chunk))
+        return written
 
-    written = 0
+    loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_write_chunk, folder, c): c for c in chunks}
-        for future in as_completed(futures):
-            written += _finish(progress, future.result(), futures[future])
-    return written
-
-
-def _finish(progress: Callable[[int], None], written: int, chunk: list[Any]) -> int:
-    progress(len(chunk))
+        futures = {
+            loop.run_in_executor(pool, _write_chunk, folder, chunk): chunk
+            for chunk in chunks
+        }
+        written, remaining = 0, len(codes)
+        for future in asyncio.as_completed(futures):
+            written += await future
+            progress(min(CHUNK, remaining))
+            remaining -= CHUNK
     return written
 
 

@@ -127,7 +127,7 @@ async def test_an_interrupted_run_rerun_gives_the_same_tokens_and_no_duplicates(
 
     def interrupting(stage: str, total: int) -> Callable[[int], None]:
         def advance(done: int) -> None:
-            if stage == "invites":
+            if stage == "accounts":
                 raise KeyboardInterrupt
 
         return advance
