@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from connector.campaigns.metrics import metrics
 from connector.services import Services, open_services
 from connector.settings import Settings
 from connector.worker import Worker
@@ -73,5 +74,6 @@ def create_app(
         Route("/api/webhooks/{event}", receive, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -12,7 +12,7 @@ import click
 import uvicorn
 
 from connector.app import create_app
-from connector.cli_campaigns import invites
+from connector.cli_campaigns import invites, report
 from connector.errors import ConfigurationError, ErplinkError
 from connector.logs import configure_logging
 from connector.services import open_services
@@ -200,6 +200,7 @@ def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
 
 
 main.add_command(invites)
+main.add_command(report)
 
 if __name__ == "__main__":
     main()

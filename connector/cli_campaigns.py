@@ -151,3 +151,44 @@ def run_command(coroutine: Coroutine[Any, Any, T]) -> T:
         raise click.ClickException(str(exc)) from exc
     except ErplinkError as exc:
         raise click.ClickException(f"{exc.code}: {exc}") from exc
+
+
+@click.command()
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the funnel into this .svg or .png file.",
+)
+@click.option(
+    "--refresh/--no-refresh",
+    default=False,
+    help="Read customers' last logins from Saleor first.",
+)
+def report(chart: Path | None, refresh: bool) -> None:
+    """The adoption funnel against its goals, and attribution per campaign and rep."""
+    text, drawn = run_command(_report(Settings(), chart, refresh))
+    click.echo(text)
+    if drawn is not None:
+        click.echo(f"\nchart: {drawn}")
+
+
+async def _report(
+    settings: Settings, chart: Path | None, refresh: bool
+) -> tuple[str, Path | None]:
+    from connector.campaigns.figures import adoption_funnel, campaign_attribution
+    from connector.campaigns.logins import refresh_logins
+    from connector.campaigns.report import render_report, write_chart
+
+    services = await open_services(settings)
+    try:
+        if refresh:
+            await refresh_logins(
+                services.installations, services.saleor, services.activity
+            )
+        funnel = await adoption_funnel(services)
+        text = render_report(funnel, await campaign_attribution(services))
+    finally:
+        await services.aclose()
+    drawn = await asyncio.to_thread(write_chart, funnel, chart) if chart else None
+    return text, drawn

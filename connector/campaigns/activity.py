@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -139,6 +139,12 @@ class ActivityStore:
             )
             for r in rows
         ]
+
+    async def first_invite_day(self) -> date | None:
+        """The day the first invite was issued, or None before any."""
+        async with self._sessions() as session:
+            first = await session.scalar(select(func.min(InviteRow.created_at)))
+        return as_utc(first).date() if first else None
 
     async def _add_logins(
         self, installation_id: int, batch: list[tuple[str, datetime]]
