@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from connector.campaigns.logins import start_login_refresh
 from connector.campaigns.metrics import metrics
 from connector.services import Services, open_services
 from connector.settings import Settings
@@ -59,12 +60,15 @@ def create_app(
         worker = None
         if shared.settings.run_worker:
             worker = asyncio.create_task(Worker(shared).run(stop))
+        refresher = start_login_refresh(shared, stop)
         try:
             yield
         finally:
             stop.set()
             if worker is not None:
                 await worker
+            if refresher is not None:
+                await refresher
             if services is None:
                 await shared.aclose()
 

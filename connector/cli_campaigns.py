@@ -65,19 +65,22 @@ def invites_create(
 ) -> None:
     """Write a mail-merge CSV and one QR code per account; reruns are safe."""
     settings = Settings()
-    request = CampaignRequest(
-        name=campaign,
-        out=out,
-        link_template=link_template or settings.invite_link_template,
-        source=InviteSource(source),
-        rep=rep,
-        active_within=(
-            parse_period(active_within, option="--active-within")
-            if active_within
-            else None
-        ),
-        expires=parse_period(expires, option="--expires"),
-    )
+    try:
+        request = CampaignRequest(
+            name=campaign,
+            out=out,
+            link_template=link_template or settings.invite_link_template,
+            source=InviteSource(source),
+            rep=rep,
+            active_within=(
+                parse_period(active_within, option="--active-within")
+                if active_within
+                else None
+            ),
+            expires=parse_period(expires, option="--expires"),
+        )
+    except ConfigurationError as exc:
+        raise click.UsageError(str(exc)) from exc
     result: CampaignResult = run_command(_create(settings, request, installation))
     click.echo(
         f"{result.invites} invites for {result.accounts} accounts and "

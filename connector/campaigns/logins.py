@@ -16,6 +16,7 @@ import structlog
 from connector.campaigns.activity import ActivityStore
 from connector.errors import ErplinkError
 from connector.saleor.pool import SaleorPool
+from connector.services import Services
 from connector.store.installations import Installation, InstallationStore
 
 log = structlog.get_logger(__name__)
@@ -42,6 +43,21 @@ async def refresh_logins(
     return added
 
 
+def start_login_refresh(
+    services: Services, stop: asyncio.Event
+) -> asyncio.Task[None] | None:
+    """The periodic refresh as a task of the server (with its worker), or None when
+    `login_refresh_s` is 0 or this process runs no worker."""
+    interval_s = services.settings.login_refresh_s
+    if not services.settings.run_worker or interval_s <= 0:
+        return None
+    return asyncio.create_task(
+        run_periodically(
+            services.installations, services.saleor, services.activity, interval_s, stop
+        )
+    )
+
+
 async def run_periodically(
     installations: InstallationStore,
     saleor: SaleorPool,
@@ -51,7 +67,10 @@ async def run_periodically(
 ) -> None:
     """Refresh until `stop` is set, once at start and then every `interval_s`."""
     while not stop.is_set():
-        await refresh_logins(installations, saleor, activity)
+        try:
+            await refresh_logins(installations, saleor, activity)
+        except Exception:  # a bad page must not end the job: log, try next time
+            log.exception("logins.refresh_crashed")
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval_s)
         except TimeoutError:
