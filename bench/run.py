@@ -26,6 +26,7 @@ PRICING_TARGET_P99_MS = 300.0
 # Benchmarks that run on their own (`--only NAME`): name -> module with `main(argv)`.
 STANDALONE = {
     "adapters": "bench.adapters",
+    "campaigns": "bench.campaigns",
     "resilience": "bench.resilience",
 }
 

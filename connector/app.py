@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from connector.admin.endpoint import admin_api
+from connector.campaigns.logins import start_login_refresh
+from connector.campaigns.metrics import metrics
 from connector.mail.pages import routes as review_routes
 from connector.policy_sync import adopt_safely, follow_policy
 from connector.services import Services, open_services
@@ -83,6 +85,7 @@ def create_app(
         worker = None
         if shared.settings.run_worker:
             worker = asyncio.create_task(Worker(shared).run(stop))
+        refresher = start_login_refresh(shared, stop)
         try:
             yield
         finally:
@@ -90,6 +93,8 @@ def create_app(
             if worker is not None:
                 await worker
             await policy
+            if refresher is not None:
+                await refresher
             if services is None:
                 await shared.aclose()
 
@@ -101,5 +106,6 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", admin_api(), methods=["GET", "POST"]),
         *review_routes,
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

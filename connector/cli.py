@@ -14,6 +14,7 @@ import uvicorn
 from connector.app import create_app
 from connector.cli_adapters import adapters
 from connector.cli_admin import COMMANDS
+from connector.cli_campaigns import invites, report
 from connector.cli_mail import digest
 from connector.cli_soap import erp_mock
 from connector.errors import ConfigurationError, ErplinkError
@@ -220,6 +221,8 @@ main.add_command(erp_mock)
 for _command in COMMANDS:  # admin and support commands: connector/cli_admin.py
     main.add_command(_command)
 main.add_command(digest)
+main.add_command(invites)
+main.add_command(report)
 
 if __name__ == "__main__":
     main()

@@ -28,10 +28,18 @@ from typing import Any
 
 import structlog
 
+from connector.campaigns.redemption import InviteChecker
 from connector.evidence import gather_evidence
 from connector.linking.domains import DomainClassifier
 from connector.linking.engine import decide
-from connector.linking.model import Customer, Decision, Evidence, LinkState, Reason
+from connector.linking.model import (
+    Customer,
+    Decision,
+    Evidence,
+    LinkState,
+    Reason,
+    Strategy,
+)
 from connector.linking.payload import customer_from_user
 from connector.linking.policy import Policy
 from connector.saleor.errors import SaleorMutationError, StaleCustomerTypesError
@@ -73,6 +81,7 @@ class LinkProcessor:
     saleor: SaleorPool
     # Called with a link that has just entered awaiting_rep (the rep mail's outbox).
     on_awaiting_rep: Callable[[Link], Awaitable[None]] | None = None
+    invites: InviteChecker | None = None
 
     async def handle(self, item: InboxItem) -> Link | None:
         """Process one delivery; None when it concerns no customer."""
@@ -108,7 +117,14 @@ class LinkProcessor:
             if link.state is LinkState.RECEIVED:
                 await self._hold(installation, link, exc, inbox_id)
             raise
+        if self.invites is not None:
+            evidence = await self.invites.attach(installation, customer, evidence)
         decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
+        if not await self._redeemed(customer, evidence, decision):
+            evidence = dataclasses.replace(
+                evidence, invite=None, invite_rejected=Reason.INVITE_USED
+            )
+            decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
         decision = await self._ensure_type_exists(installation, decision)
         updated = _apply(link, customer, decision, attempts)
         record = _evidence_record(decision, evidence)
@@ -177,6 +193,20 @@ class LinkProcessor:
             link, held, evidence={"erp_error": error.code}, inbox_id=inbox_id
         )
         log.info("link.held", link=link.id, reason=error.code)
+
+    async def _redeemed(
+        self, customer: Customer, evidence: Evidence, decision: Decision
+    ) -> bool:
+        """Use the invite up when it links; False if another customer was first."""
+        invite = evidence.invite
+        if (
+            self.invites is None
+            or invite is None
+            or decision.state is not LinkState.LINKED
+            or decision.strategy is not Strategy.INVITE
+        ):
+            return True
+        return await self.invites.redeem(invite, customer.user_id)
 
     async def _ensure_type_exists(
         self, installation: Installation, decision: Decision
@@ -285,6 +315,9 @@ def _evidence_record(decision: Decision, evidence: Evidence) -> dict[str, Any]:
         else None,
         "price_list": decision.price_list or None,
         "customer_type": decision.customer_type or None,
+        "invite": evidence.invite.token_id if evidence.invite else None,
+        "campaign": evidence.invite.campaign if evidence.invite else None,
+        "invite_rejected": evidence.invite_rejected or None,
         "candidates": [c.account.number for c in decision.candidates],
         "matched": sorted({m for c in decision.candidates for m in c.matched}),
     }

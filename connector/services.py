@@ -14,6 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connector.adapter_config import open_adapter
 from connector.apikeys import ApiKeyStore
+from connector.campaigns.activity import ActivityStore
+from connector.campaigns.invites import InviteStore
+from connector.campaigns.redemption import InviteChecker
+from connector.campaigns.tokens import invite_key
 from connector.dashboard_tokens import DashboardTokens, RepDirectory
 from connector.errors import ErplinkError
 from connector.linking.domains import DomainClassifier
@@ -58,6 +62,7 @@ class Services:
     dashboard_tokens: DashboardTokens
     policies: PolicyStore
     jobs: JobStore
+    activity: ActivityStore
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     missing_types: dict[str, list[str]] = field(default_factory=dict)
 
@@ -135,6 +140,9 @@ async def open_services(
         domains=DomainClassifier(policy.extra_free_mail_domains),
         saleor=saleor,
         on_awaiting_rep=outbox.link_awaiting_rep,
+        invites=InviteChecker(
+            InviteStore(sessions), invite_key(settings.resolved_secret()), adapter
+        ),
     )
     verifier = WebhookVerifier(
         installations, fetch_jwks, refetch_interval_s=settings.jwks_refetch_interval_s
@@ -158,4 +166,5 @@ async def open_services(
         ),
         policies=PolicyStore(sessions),
         jobs=JobStore(sessions),
+        activity=ActivityStore(sessions),
     )

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         review_link_ttl_s: how long a one-click Confirm/Reject link stays valid.
         admin_emails: who receives the digest of links waiting for an admin.
         digest_interval_s: how often the worker sends that digest.
+        adapter_options: options for that adapter (ERPLINK_ADAPTER_OPTIONS as JSON).
+        invite_link_template: the storefront's registration link with `{token}`
+            where the invite goes, e.g. `https://shop.example.com/register?invite=
+            {token}`.
+        campaign_launch: the day the registration program started (ISO date); the
+            funnel counts months from it. Empty: the day of the first invite.
+        login_refresh_s: how often `serve` reads customers' last login from Saleor.
     """
 
     model_config = SettingsConfigDict(env_prefix="ERPLINK_", extra="ignore")
@@ -93,6 +100,9 @@ class Settings(BaseSettings):
     review_link_ttl_s: float = 7 * 24 * 3600.0
     admin_emails: list[str] = Field(default_factory=list)
     digest_interval_s: float = 24 * 3600.0
+    invite_link_template: str = ""
+    campaign_launch: str = ""
+    login_refresh_s: float = 3600.0
 
     def resolved_database_url(self) -> str:
         """The configured database, or SQLite inside the data directory."""

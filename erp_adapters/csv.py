@@ -245,6 +245,20 @@ class CsvAdapter:
             if count % 1000 == 0:
                 await asyncio.sleep(0)  # let other requests run during a long sync
 
+    async def contacts(self) -> AsyncIterator[Contact]:
+        """Every address a person can be invited at, each with its account: named
+        contacts, and an account's own addresses with an empty contact number.
+        Addresses on more than one account are left out, as they are for lookups."""
+        await self._refresh()
+        snapshot = self._snapshot
+        for count, (address, entry) in enumerate(snapshot.emails.items(), start=1):
+            if isinstance(entry, Contact):
+                yield entry
+            else:
+                yield Contact("", entry, snapshot.accounts[entry].name, address)
+            if count % 1000 == 0:
+                await asyncio.sleep(0)
+
     async def health(self) -> Health:
         """Ok with the account count, or not ok when the last reload failed."""
         await self._refresh()

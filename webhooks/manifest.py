@@ -20,9 +20,11 @@ WEBHOOKS: dict[str, tuple[str, str]] = {
         "CustomerMetadataUpdatedEvent",
     ),
     "ACCOUNT_CONFIRMED": ("account-confirmed", "AccountConfirmedEvent"),
+    "ORDER_CREATED": ("order-created", "OrderCreatedEvent"),
 }
 EVENT_BY_PATH = {path: event for event, (path, _) in WEBHOOKS.items()}
-PERMISSIONS = ["MANAGE_USERS"]
+# MANAGE_ORDERS: ORDER_CREATED, which counts digital orders for the funnel.
+PERMISSIONS = ["MANAGE_USERS", "MANAGE_ORDERS"]
 # issuingPrincipal and the customer events' payloads as selected here exist from
 # 3.20; customer types need 3.23.26, below which the policy's metadata_only mode
 # is the way to run.

@@ -18,6 +18,7 @@ from connector.errors import SignatureError, StoreUnavailableError
 from connector.services import Services
 from connector.store.inbox import InboxStatus
 from webhooks.manifest import EVENT_BY_PATH
+from webhooks.orders import ORDER_EVENT, take_order
 from webhooks.responses import error_reply
 
 log = structlog.get_logger(__name__)
@@ -58,6 +59,8 @@ async def _take(services: Services, request: Request, event: str) -> Response:
         log.warning("webhook.rejected_signature", webhook_event=event, reason=str(exc))
         return error_reply(401, exc.code.upper(), str(exc))
 
+    if event == ORDER_EVENT:
+        return await take_order(services.activity, installation, body)
     payload = _customer_payload(body)
     if payload is None:
         return error_reply(400, "INVALID_PAYLOAD", "the body is not a customer event")

@@ -8,7 +8,7 @@ Every rule of DESIGN.md's "Safety rules" that concerns a single decision lives h
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from connector.linking.domains import registrable_domain
 from connector.linking.model import (
@@ -17,6 +17,7 @@ from connector.linking.model import (
     Customer,
     Decision,
     Evidence,
+    Invite,
     LinkState,
     Reason,
     Strategy,
@@ -64,7 +65,27 @@ def decide(
             included; past the policy's limit the claim is ignored.
         approvals: people or proofs that already vouched ("rep", "admin",
             "mailbox" for an invite that reached the address).
+
+    An invite sent to the very address that registers proves the mailbox; a
+    rejected invite counts for nothing, its reason goes to `details["invite"]`
+    and the other strategies decide as if it had not been presented.
     """
+    approvals = approvals | _invite_proofs(customer, evidence.invite)
+    decision = _decide(customer, evidence, policy, claim_attempts, approvals)
+    if evidence.invite_rejected:
+        details = decision.details | {"invite": evidence.invite_rejected}
+        return replace(decision, details=details)
+
+    return decision
+
+
+def _decide(
+    customer: Customer,
+    evidence: Evidence,
+    policy: Policy,
+    claim_attempts: int,
+    approvals: frozenset[str],
+) -> Decision:
     findings, notes = _run_strategies(customer, evidence, policy, claim_attempts)
     if not findings:
         return Decision(LinkState.UNMATCHED, _unmatched_reason(notes))
@@ -144,13 +165,59 @@ def _run_strategies(
 ) -> tuple[list[_Finding], list[Reason]]:
     """Every strategy's finding, strongest first, and notes on those that failed."""
     notes: list[Reason] = []
+    invite = _by_invite(customer, evidence, notes)
     findings = [
         _by_contact_email(evidence),
         _by_claimed_account(customer, evidence, policy, claim_attempts, notes),
         _by_email_domain(evidence, notes),
     ]
+    # A proven invite is the strongest evidence; one that still needs a person
+    # must not hide a finding that can decide on its own.
+    if invite is not None:
+        findings.insert(0 if invite.needs_rep is None else len(findings), invite)
 
     return [f for f in findings if f is not None], notes
+
+
+def _invite_proofs(customer: Customer, invite: Invite | None) -> frozenset[str]:
+    """Safety rule 2: an invite sent to this very address proves the mailbox."""
+    if invite is not None and _same_address(invite.email, customer.email):
+        return frozenset({Approval.MAILBOX})
+    return frozenset()
+
+
+def _by_invite(
+    customer: Customer, evidence: Evidence, notes: list[Reason]
+) -> _Finding | None:
+    """The invited account: at once for the invited address, else with a proof."""
+    if evidence.invite_rejected:
+        notes.append(Reason(evidence.invite_rejected))
+        return None
+    invite = evidence.invite
+    if invite is None:
+        return None
+
+    account = invite.account
+    if _same_address(invite.email, customer.email):
+        matched = ("invite.token", "invite.email")
+    elif _usable_domain(evidence) and evidence.domain in _account_domains(account):
+        matched = ("invite.token", "email.domain")
+    else:
+        reason = (
+            Reason.INVITE_EMAIL_MISMATCH if invite.email else Reason.INVITE_UNPROVEN
+        )
+        candidate = Candidate(account, Strategy.INVITE, ("invite.token",), False)
+        return _Finding((candidate,), needs_rep=reason)
+
+    return _Finding((Candidate(account, Strategy.INVITE, matched, True),))
+
+
+def _same_address(invited: str, registering: str) -> bool:
+    return bool(invited) and invited.strip().casefold() == registering.casefold()
+
+
+def _usable_domain(evidence: Evidence) -> bool:
+    return bool(evidence.domain) and not evidence.domain_excluded
 
 
 def _by_contact_email(evidence: Evidence) -> _Finding | None:
@@ -230,7 +297,7 @@ def _conflicts(findings: list[_Finding]) -> bool:
         f.candidates[0].account.number
         for f in findings
         if len(f.candidates) == 1
-        and f.needs_rep is None
+        and (f.needs_rep is None or f.candidates[0].strategy is Strategy.INVITE)
         and f.candidates[0].strategy is not Strategy.EMAIL_DOMAIN
     }
     return len(decisive) > 1

@@ -89,6 +89,22 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
+class Invite:
+    """A genuine, unused invite the customer presented, with the account it names.
+
+    `email` is the invited address; empty for an account-wide invite (a QR code on
+    the invoice), which proves no mailbox.
+    """
+
+    token_id: str
+    account: Account
+    email: str
+    campaign: str
+    source: str
+    rep: str
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What the ERP said about a customer, gathered by the adapter before deciding.
 
@@ -101,6 +117,9 @@ class Evidence:
         domain: the registrable domain, or "" when there is none to use.
         domain_excluded: why the domain was not used ("free_mail", "disposable",
             "merchant_excluded", "invalid"), or "".
+        invite: the invite the customer presented, when it is genuine and unused.
+        invite_rejected: why a presented invite counts for nothing (a `Reason`
+            value such as "invite_expired"), or "".
     """
 
     contact: Contact | None = None
@@ -109,6 +128,8 @@ class Evidence:
     domain_accounts: tuple[Account, ...] = ()
     domain: str = ""
     domain_excluded: str = ""
+    invite: Invite | None = None
+    invite_rejected: str = ""
 
 
 class Strategy(enum.StrEnum):
@@ -140,6 +161,14 @@ class Reason(enum.StrEnum):
     NO_MATCH = "no_match"
     CUSTOMER_INACTIVE = "customer_inactive"
     CONFLICTING_EVIDENCE = "conflicting_evidence"
+    INVITE_TAMPERED = "invite_tampered"
+    INVITE_EXPIRED = "invite_expired"
+    INVITE_USED = "invite_used"
+    INVITE_OTHER_INSTALLATION = "invite_other_installation"
+    INVITE_UNKNOWN = "invite_unknown"
+    INVITE_ACCOUNT_UNKNOWN = "invite_account_unknown"
+    INVITE_EMAIL_MISMATCH = "invite_email_mismatch"
+    INVITE_UNPROVEN = "invite_unproven"
 
 
 @dataclass(frozen=True, slots=True)

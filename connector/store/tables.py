@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -201,3 +201,55 @@ class JobRow(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class InviteRow(Base):
+    """One invitation of a campaign; single use, recorded at redemption."""
+
+    __tablename__ = "invites"
+    __table_args__ = (Index("ix_invites_campaign", "installation_id", "campaign"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id"))
+    campaign: Mapped[str] = mapped_column(String(100))
+    account_number: Mapped[str] = mapped_column(String(64))
+    contact_email: Mapped[str] = mapped_column(String(320), default="")
+    rep: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(String(16))
+    expires_on: Mapped[date]
+    created_at: Mapped[datetime]
+    registered_user_id: Mapped[str] = mapped_column(String(200), default="")
+    registered_at: Mapped[datetime | None]
+    redeemed_user_id: Mapped[str] = mapped_column(String(200), default="")
+    redeemed_at: Mapped[datetime | None]
+
+
+class CustomerLoginRow(Base):
+    """A `lastLogin` value seen for a customer; one row per distinct login seen."""
+
+    __tablename__ = "customer_logins"
+    __table_args__ = (
+        UniqueConstraint(
+            "installation_id", "user_id", "login_at", name="uq_customer_logins"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id"))
+    user_id: Mapped[str] = mapped_column(String(200))
+    login_at: Mapped[datetime]
+
+
+class DigitalOrderRow(Base):
+    """An order placed in the store (`ORDER_CREATED`), by the customer who placed it."""
+
+    __tablename__ = "digital_orders"
+    __table_args__ = (
+        UniqueConstraint("installation_id", "order_id", name="uq_digital_orders"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id"))
+    order_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

@@ -39,13 +39,14 @@ async def test_the_manifest_names_every_webhook_and_permission(demo: Demo) -> No
     async with httpx.AsyncClient(base_url=demo.server.url) as http:
         manifest = (await http.get("/api/manifest")).json()
 
-    assert manifest["permissions"] == ["MANAGE_USERS"]
+    assert manifest["permissions"] == ["MANAGE_USERS", "MANAGE_ORDERS"]
     assert manifest["tokenTargetUrl"] == f"{demo.server.url}/api/register"
     assert sorted(w["asyncEvents"][0] for w in manifest["webhooks"]) == [
         "ACCOUNT_CONFIRMED",
         "CUSTOMER_CREATED",
         "CUSTOMER_METADATA_UPDATED",
         "CUSTOMER_UPDATED",
+        "ORDER_CREATED",
     ]
     assert all(w["targetUrl"].startswith(demo.server.url) for w in manifest["webhooks"])
 
