@@ -45,6 +45,19 @@ class ContactDirectory(Protocol):
         ...
 
 
+def _contact_directory(adapter: ErpAdapter) -> ContactDirectory | None:
+    """The adapter, or the one inside erplink's guard, if it can list contacts.
+
+    The guard (`erp_adapters.resilience.ResilientAdapter`) offers the protocol's
+    lookups only; a campaign run is a one-off bulk read, so it may read the
+    directory of the adapter inside without the guard's per-call limits.
+    """
+    for candidate in (adapter, getattr(adapter, "inner", None)):
+        if isinstance(candidate, ContactDirectory):
+            return candidate
+    return None
+
+
 class Progress(Protocol):
     """Where a long run reports how far it is (a progress bar, or nothing)."""
 
@@ -180,8 +193,9 @@ async def _contacts_by_account(
     """Each chosen account's contacts; the account's own address without a list."""
     wanted = {a.number for a in accounts}
     found: dict[str, list[Contact]] = defaultdict(list)
-    if isinstance(adapter, ContactDirectory):
-        async for contact in adapter.contacts():
+    directory = _contact_directory(adapter)
+    if directory is not None:
+        async for contact in directory.contacts():
             if contact.account_number in wanted:
                 found[contact.account_number].append(contact)
         return dict(found)
