@@ -84,7 +84,7 @@ def edit_account(demo: Demo, number: str, **columns: str) -> None:
     writer.writeheader()
     writer.writerows(rows)
     path.write_text(out.getvalue(), encoding="utf-8")
-    demo.services.adapter._next_check = 0.0  # type: ignore[attr-defined]
+    demo.services.adapter.inner._next_check = 0.0  # type: ignore[attr-defined]
 
 
 def saleor_view(demo: Demo, user_id: str) -> tuple[str, str, str]:
