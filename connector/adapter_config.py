@@ -12,8 +12,9 @@ The environment takes precedence: `ERPLINK_ADAPTER` replaces the name, and
 `ERPLINK_ADAPTER_OPTIONS` (a JSON object, the place for a DB URL or a password) is
 merged over the file's options key by key. Adapters receive a flat
 `Mapping[str, str]`: numbers and booleans are turned into strings (`true`, `5432`).
-The values that came from the environment are the secrets: they are masked in every
-message erplink shows (see `erp_adapters/redaction.py`).
+Secrets among the environment's options (an option named like a password or
+token, a password inside a URL or connection string) are masked in every message
+erplink shows (see `erp_adapters/redaction.py`).
 
 The csv adapter with no options at all reads the sample export shipped in
 `erp_adapters/data/`, which is what the demo uses; it is also the adapter when
@@ -30,9 +31,10 @@ from typing import Any
 
 from connector.errors import ConfigurationError
 from connector.settings import SAMPLE_ADAPTER_OPTIONS, Settings
-from erp_adapters.redaction import secret_values
+from erp_adapters.base import ErpError
+from erp_adapters.redaction import Redactor, secret_values
 from erp_adapters.registry import load_adapter
-from erp_adapters.resilience import ResilienceSettings, ResilientAdapter
+from erp_adapters.resilience import ResilienceSettings, ResilientAdapter, same_kind
 
 DEFAULT_ADAPTER = "csv"
 _TABLE_KEYS = frozenset({"name", "options"})
@@ -45,7 +47,8 @@ class AdapterConfig:
     Attributes:
         name: the entry point name in `erplink.erp_adapters`.
         options: every option, as strings.
-        secrets: the values to mask in messages (those from the environment).
+        secrets: the values to mask in messages (secrets among the environment's
+            options).
         source: where the name came from, in words for `erplink adapters check`.
     """
 
@@ -85,7 +88,11 @@ def open_adapter(settings: Settings) -> ResilientAdapter:
         ErpMisconfiguredError: the adapter refused its options.
     """
     config = adapter_config(settings)
-    inner = load_adapter(config.name, config.options)
+    redact = Redactor(config.secrets)
+    try:
+        inner = load_adapter(config.name, config.options)
+    except ErpError as exc:  # raised before the guard exists: mask it here
+        raise same_kind(exc, redact(str(exc))) from None
     return ResilientAdapter(
         inner, resilience_settings(settings), secrets=config.secrets
     )
