@@ -33,13 +33,18 @@ def secret_values(options: Mapping[str, str]) -> frozenset[str]:
     for key, value in options.items():
         if not value:
             continue
-        if _SECRET_NAME.search(key):
+        if names_secret(key):
             found.add(value)
         found.update(m.strip() for m in _CONNECTION_PASSWORD.findall(value))
         password = _url_password(value)
         if password:
             found.add(password)
     return frozenset(s for s in found if s)
+
+
+def names_secret(key: str) -> bool:
+    """Whether an option's name says that its value is a secret."""
+    return bool(_SECRET_NAME.search(key))
 
 
 class Redactor:

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from structlog.testing import CapturingLogger
 
+from connector import adapter_config as adapter_config_module
 from connector.adapter_config import adapter_config
 from connector.errors import ConfigurationError
 from connector.services import open_services
@@ -234,3 +236,24 @@ async def test_an_adapter_refusing_its_options_names_them_without_the_password(
     assert str(raised.value) == "cannot use the dsn Server=erp;Pwd=***"
     assert raised.value.__cause__ is None
     assert not (tmp_path / "erplink.db").exists()
+
+
+def test_a_password_in_the_file_is_masked_and_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    recorder = CapturingLogger()
+    monkeypatch.setattr(adapter_config_module, "log", recorder)
+    path = settings_file(
+        tmp_path,
+        f'[adapter]\nname = "sql"\n[adapter.options]\npassword = "{PASSWORD}"\n',
+    )
+
+    # when
+    config = adapter_config(Settings(policy_file=path))
+
+    # then
+    assert config.secrets == frozenset({PASSWORD})
+    assert [(c.args, c.kwargs) for c in recorder.calls] == [
+        (("adapter.secret_in_file",), {"option": "password", "file": "erplink.toml"})
+    ]
