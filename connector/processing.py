@@ -97,12 +97,7 @@ class LinkProcessor:
         """Decide again for a customer and write the outcome everywhere."""
         new_claim = customer.claimed_account not in ("", link.claimed_account)
         attempts = link.claim_attempts + int(new_claim)
-        try:
-            evidence = await gather_evidence(self.adapter, customer, self.domains)
-        except ErpError as exc:
-            if link.state is LinkState.RECEIVED:
-                await self._hold(installation, link, exc, inbox_id)
-            raise
+        evidence = await self._evidence_or_hold(installation, link, customer, inbox_id)
         decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
         decision = await self._ensure_type_exists(installation, decision)
         updated = _apply(link, customer, decision, attempts)
@@ -125,6 +120,22 @@ class LinkProcessor:
                 account=saved.account_number,
             )
         return saved
+
+    async def _evidence_or_hold(
+        self,
+        installation: Installation,
+        link: Link,
+        customer: Customer,
+        inbox_id: int | None,
+    ) -> Evidence:
+        """The ERP's evidence; if the ERP cannot be asked, a customer seen for the
+        first time is put on hold before the error goes on to the worker."""
+        try:
+            return await gather_evidence(self.adapter, customer, self.domains)
+        except ErpError as exc:
+            if link.state is LinkState.RECEIVED:
+                await self._hold(installation, link, exc, inbox_id)
+            raise
 
     async def _hold(
         self,
