@@ -12,8 +12,10 @@ The environment takes precedence: `ERPLINK_ADAPTER` replaces the name, and
 `ERPLINK_ADAPTER_OPTIONS` (a JSON object, the place for a DB URL or a password) is
 merged over the file's options key by key. Adapters receive a flat
 `Mapping[str, str]`: numbers and booleans are turned into strings (`true`, `5432`).
-The values that came from the environment are the secrets: they are masked in every
-message erplink shows (see `erp_adapters/redaction.py`).
+Secrets among the options (an option named like a password or token, a password
+inside a URL or connection string) are masked in every message erplink shows (see
+`erp_adapters/redaction.py`); one found in the file is also logged as a warning
+(`adapter.secret_in_file`), since the file is not the place for it.
 
 The csv adapter with no options at all reads the sample export shipped in
 `erp_adapters/data/`, which is what the demo uses; it is also the adapter when
@@ -28,12 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from connector.errors import ConfigurationError
 from connector.settings import SAMPLE_ADAPTER_OPTIONS, Settings
-from erp_adapters.redaction import secret_values
+from erp_adapters.base import ErpError
+from erp_adapters.redaction import Redactor, names_secret, secret_values
 from erp_adapters.registry import load_adapter
-from erp_adapters.resilience import ResilienceSettings, ResilientAdapter
+from erp_adapters.resilience import ResilienceSettings, ResilientAdapter, same_kind
 
+log = structlog.get_logger(__name__)
 DEFAULT_ADAPTER = "csv"
 _TABLE_KEYS = frozenset({"name", "options"})
 
@@ -45,7 +51,7 @@ class AdapterConfig:
     Attributes:
         name: the entry point name in `erplink.erp_adapters`.
         options: every option, as strings.
-        secrets: the values to mask in messages (those from the environment).
+        secrets: the values to mask in messages (see `erp_adapters/redaction.py`).
         source: where the name came from, in words for `erplink adapters check`.
     """
 
@@ -73,7 +79,9 @@ def adapter_config(settings: Settings) -> AdapterConfig:
     if not options and name == DEFAULT_ADAPTER:
         options = dict(SAMPLE_ADAPTER_OPTIONS)
 
-    return AdapterConfig(name, options, secret_values(env_options), source)
+    _warn_of_secrets_in_file(file_options, settings.policy_file)
+
+    return AdapterConfig(name, options, secret_values(options), source)
 
 
 def open_adapter(settings: Settings) -> ResilientAdapter:
@@ -85,7 +93,11 @@ def open_adapter(settings: Settings) -> ResilientAdapter:
         ErpMisconfiguredError: the adapter refused its options.
     """
     config = adapter_config(settings)
-    inner = load_adapter(config.name, config.options)
+    redact = Redactor(config.secrets)
+    try:
+        inner = load_adapter(config.name, config.options)
+    except ErpError as exc:  # raised before the guard exists: mask it here
+        raise same_kind(exc, redact(str(exc))) from None
     return ResilientAdapter(
         inner, resilience_settings(settings), secrets=config.secrets
     )
@@ -159,6 +171,12 @@ def stringify_options(options: Mapping[str, Any], source: str) -> dict[str, str]
                 f"not {type(value).__name__}"
             )
     return flat
+
+
+def _warn_of_secrets_in_file(options: Mapping[str, str], path: Path) -> None:
+    """The settings file is not secret: say so when an option there looks like one."""
+    for key in sorted(k for k in options if names_secret(k)):
+        log.warning("adapter.secret_in_file", option=key, file=path.name)
 
 
 def _chosen_name(settings: Settings, file_name: str) -> tuple[str, str]:

@@ -111,12 +111,7 @@ class LinkProcessor:
         """Decide again for a customer and write the outcome everywhere."""
         new_claim = customer.claimed_account not in ("", link.claimed_account)
         attempts = link.claim_attempts + int(new_claim)
-        try:
-            evidence = await gather_evidence(self.adapter, customer, self.domains)
-        except ErpError as exc:
-            if link.state is LinkState.RECEIVED:
-                await self._hold(installation, link, exc, inbox_id)
-            raise
+        evidence = await self._evidence_or_hold(installation, link, customer, inbox_id)
         if self.invites is not None:
             evidence = await self.invites.attach(installation, customer, evidence)
         decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
@@ -179,6 +174,22 @@ class LinkProcessor:
             await self.on_awaiting_rep(saved)
         return saved
 
+    async def _evidence_or_hold(
+        self,
+        installation: Installation,
+        link: Link,
+        customer: Customer,
+        inbox_id: int | None,
+    ) -> Evidence:
+        """The ERP's evidence; if the ERP cannot be asked, a customer seen for the
+        first time is put on hold before the error goes on to the worker."""
+        try:
+            return await gather_evidence(self.adapter, customer, self.domains)
+        except ErpError as exc:
+            if link.state is LinkState.RECEIVED:
+                await self._hold(installation, link, exc, inbox_id)
+            raise
+
     async def _hold(
         self,
         installation: Installation,
@@ -188,11 +199,8 @@ class LinkProcessor:
     ) -> None:
         """Put a new customer on hold while the ERP cannot be asked."""
         held = dataclasses.replace(link, state=LinkState.ON_HOLD, reason=error.code)
-        await self._write_to_saleor(installation, held)
-        await self.links.save(
-            link, held, evidence={"erp_error": error.code}, inbox_id=inbox_id
-        )
-        log.info("link.held", link=link.id, reason=error.code)
+        evidence = {"erp_error": error.code}
+        await self.commit(installation, link, held, evidence, inbox_id=inbox_id)
 
     async def _redeemed(
         self, customer: Customer, evidence: Evidence, decision: Decision

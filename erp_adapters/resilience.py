@@ -55,6 +55,7 @@ __all__ = [
     "ErpCircuitOpenError",
     "ResilienceSettings",
     "ResilientAdapter",
+    "same_kind",
 ]
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -199,7 +200,8 @@ class ResilientAdapter:
             self._breaker.succeeded(ticket)
             raise
         except ErpError as exc:
-            raise self._failed(operation, ticket, exc) from exc
+            # Not chained: the original message may hold what was just masked.
+            raise self._failed(operation, ticket, exc) from None
         except BaseException:
             self._breaker.abandoned(ticket)
             raise
@@ -259,7 +261,7 @@ class ResilientAdapter:
         )
         if not exc.transient:
             self._breaker.succeeded(ticket)  # the ERP answered, if only to refuse
-            return _same_kind(exc, f"{self.name} adapter, {operation}: {detail}")
+            return same_kind(exc, f"{self.name} adapter, {operation}: {detail}")
 
         if self._breaker.failed(ticket):
             log.warning(
@@ -269,7 +271,7 @@ class ResilientAdapter:
                 retry_in_s=round(self._breaker.wait_s(), 2),
             )
         if self._breaker.state is BreakerState.CLOSED:
-            return _same_kind(exc, f"{self.name} adapter, {operation}: {detail}")
+            return same_kind(exc, f"{self.name} adapter, {operation}: {detail}")
         return self._refused(operation, cause=f"{exc.code}: {detail}")
 
     def _refused(self, operation: str, cause: str = "") -> ErpCircuitOpenError:
@@ -282,7 +284,7 @@ class ResilientAdapter:
         )
 
 
-def _same_kind(exc: ErpError, message: str) -> ErpError:
+def same_kind(exc: ErpError, message: str) -> ErpError:
     """A new error of the same category and code as `exc`, with `message`."""
     kind = next(k for k in _CATEGORIES if isinstance(exc, k))
     return kind(message, code=exc.code)

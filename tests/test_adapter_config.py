@@ -6,16 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
+from structlog.testing import CapturingLogger
 
+from connector import adapter_config as adapter_config_module
 from connector.adapter_config import adapter_config
 from connector.errors import ConfigurationError
 from connector.services import open_services
 from connector.settings import SAMPLE_ADAPTER_OPTIONS as SAMPLE_OPTIONS
 from connector.settings import Settings
-from erp_adapters.base import ErpUnauthorizedError
+from erp_adapters.base import ErpMisconfiguredError, ErpUnauthorizedError
 from erp_adapters.registry import available
 
-from .erp_adapters.broken import DOWN_ERP, LOCKED_ERP, PASSWORD
+from .erp_adapters.broken import DOWN_ERP, LOCKED_ERP, PASSWORD, PICKY_ERP
 from .erp_adapters.distribution import install_distribution
 
 
@@ -91,9 +93,7 @@ def test_the_environment_wins_and_is_merged_key_by_key(
         "url": f"postgresql://reader:{PASSWORD}@erp/db",
         "pool": "4",
     }
-    assert config.secrets == frozenset(
-        {f"postgresql://reader:{PASSWORD}@erp/db", PASSWORD}
-    )
+    assert config.secrets == frozenset({PASSWORD})
 
 
 @pytest.mark.parametrize(
@@ -208,5 +208,52 @@ async def test_refused_credentials_stop_start_up_without_the_password(
     with pytest.raises(ErpUnauthorizedError) as raised:
         await open_services(settings)
     assert str(raised.value) == (
-        "locked adapter, health: login failed for *** with password ***"
+        "locked adapter, health: login failed for erplink with password ***"
     )
+
+
+async def test_an_adapter_refusing_its_options_names_them_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    install_distribution(
+        monkeypatch,
+        tmp_path / "site",
+        project="picky-erp",
+        module="picky_erp",
+        source=PICKY_ERP,
+        adapters={"picky": "PickyErp"},
+    )
+    monkeypatch.setenv("ERPLINK_ADAPTER", "picky")
+    monkeypatch.setenv(
+        "ERPLINK_ADAPTER_OPTIONS", json.dumps({"dsn": f"Server=erp;Pwd={PASSWORD}"})
+    )
+    settings = Settings(data_dir=tmp_path, policy_file=settings_file(tmp_path, ""))
+
+    # when / then
+    with pytest.raises(ErpMisconfiguredError) as raised:
+        await open_services(settings)
+    assert str(raised.value) == "cannot use the dsn Server=erp;Pwd=***"
+    assert raised.value.__cause__ is None
+    assert not (tmp_path / "erplink.db").exists()
+
+
+def test_a_password_in_the_file_is_masked_and_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    recorder = CapturingLogger()
+    monkeypatch.setattr(adapter_config_module, "log", recorder)
+    path = settings_file(
+        tmp_path,
+        f'[adapter]\nname = "sql"\n[adapter.options]\npassword = "{PASSWORD}"\n',
+    )
+
+    # when
+    config = adapter_config(Settings(policy_file=path))
+
+    # then
+    assert config.secrets == frozenset({PASSWORD})
+    assert [(c.args, c.kwargs) for c in recorder.calls] == [
+        (("adapter.secret_in_file",), {"option": "password", "file": "erplink.toml"})
+    ]

@@ -124,7 +124,7 @@ def test_check_with_wrong_credentials_names_the_failure_and_no_secret(
         "adapter: locked (chosen by ERPLINK_ADAPTER)",
         "failed:  the ERP refused the credentials: check the user and password in "
         "the adapter options (ERPLINK_ADAPTER_OPTIONS) (erp_unauthorized): locked "
-        "adapter, health: login failed for *** with password ***",
+        "adapter, health: login failed for erplink with password ***",
         "result:  the locked adapter does not work; fix what is named above and run "
         "the check again",
     ]

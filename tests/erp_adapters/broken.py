@@ -83,3 +83,17 @@ class DownErp:
     async def close(self):
         pass
 '''
+
+PICKY_ERP = '''
+from erp_adapters.base import ErpMisconfiguredError
+
+
+class PickyErp:
+    """An adapter that quotes its whole connection string when it refuses it."""
+
+    name = "picky"
+
+    @classmethod
+    def from_settings(cls, options):
+        raise ErpMisconfiguredError(f"cannot use the dsn {options.get('dsn')}")
+'''

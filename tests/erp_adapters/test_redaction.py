@@ -5,23 +5,23 @@ from __future__ import annotations
 from erp_adapters.redaction import Redactor, secret_values
 
 
-def test_secret_values_take_long_values_secret_keys_and_url_passwords() -> None:
+def test_secret_values_are_secret_options_and_passwords_inside_values() -> None:
     # given
     options = {
         "url": "mssql://erplink:Pa55@erp.internal/NAV",
         "password": "abc",
+        "api_key": "k-123",
+        "dsn": "Server=erp;Uid=erplink;Pwd=Odbc-pw;",
+        "accounts": "/srv/export/accounts.csv",
         "port": "1433",
-        "pool": "4",
-        "company": "",
+        "token": "",
     }
 
     # when
     secrets = secret_values(options)
 
     # then
-    assert secrets == frozenset(
-        {"mssql://erplink:Pa55@erp.internal/NAV", "Pa55", "abc", "1433"}
-    )
+    assert secrets == frozenset({"Pa55", "abc", "k-123", "Odbc-pw"})
 
 
 def test_the_redactor_masks_secrets_whole_and_e_mail_local_parts() -> None:
@@ -36,13 +36,16 @@ def test_the_redactor_masks_secrets_whole_and_e_mail_local_parts() -> None:
 
     # then
     assert text == (
-        "cannot open *** (password ***) while looking up ***@acme-industrial.de"
+        "cannot open mssql://erplink:***@erp.internal/NAV (password ***) while "
+        "looking up ***@acme-industrial.de"
     )
 
 
-def test_without_secrets_only_addresses_are_masked() -> None:
+def test_without_secrets_addresses_and_url_passwords_are_masked() -> None:
     # when
-    text = Redactor()("no contact o'brien@example.co.uk in 2 files")
+    text = Redactor()(
+        "no contact o'brien@example.co.uk in 2 files at https://u:pw1@erp/api"
+    )
 
     # then
-    assert text == "no contact ***@example.co.uk in 2 files"
+    assert text == "no contact ***@example.co.uk in 2 files at https://u:***@erp/api"
