@@ -30,8 +30,8 @@ from erp_adapters.sql.mapping import parse_options
 from erp_adapters.sql.queries import Statements, escape_like
 from erp_adapters.sql.schema import reflect
 
-from .contract import ALL_NUMBERS, CONTRACT_DATA
-from .sql_support import (
+from ..contract import ALL_NUMBERS, CONTRACT_DATA
+from ..sql_support import (
     DIALECTS,
     KINDS,
     PREFIX,

@@ -1,4 +1,4 @@
-"""The SQL adapter beyond the contract and the bad-input table (`test_sql_bad_input`).
+"""The SQL adapter beyond the contract and the bad-input table (`test_bad_input.py`).
 
 The contract suite (`test_contract.py`) runs the adapter over the contract data on
 SQLite, PostgreSQL and MariaDB. Here: read-only sessions, key-set paging, health,
@@ -24,8 +24,8 @@ from erp_adapters.sql.mapping import parse_options
 from erp_adapters.sql.queries import Statements
 from erp_adapters.sql.schema import reflect
 
-from .contract import ALL_NUMBERS, CONTRACT_DATA
-from .sql_support import (
+from ..contract import ALL_NUMBERS, CONTRACT_DATA
+from ..sql_support import (
     DIALECTS,
     OLD_ACCOUNTS,
     PREFIX,
