@@ -9,7 +9,7 @@ number, so a lookup never returns more than it was asked for.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -130,7 +130,9 @@ class Lookups:
             conditions.append(
                 or_(
                     modified >= since.date(),
-                    modified <= NAV_BLANK_DATE,
+                    # "<" the next day, not "<=": a datetime column (NAV's own type)
+                    # holds 1753-01-01 00:00, which SQLite compares as text
+                    modified < NAV_BLANK_DATE + timedelta(days=1),
                     modified.is_(None),
                 )
             )

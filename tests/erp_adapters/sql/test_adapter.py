@@ -12,8 +12,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import DateTime, insert, select, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import column, table
@@ -341,3 +342,51 @@ CONTACT = {
     "Type": 1,
     "Company No_": "0001",
 }
+
+
+@pytest.mark.asyncio
+async def test_changed_since_reads_datetime_columns_and_their_blank(
+    tmp_path: Path,
+) -> None:
+    async with erp_database("sqlite", tmp_path) as database:
+        # given: NAV's own column type is a datetime, blank at 1753-01-01 00:00
+        writer = create_async_engine(database.url)
+        metadata = nav_metadata(prefix="")
+        customers = metadata.tables["Customer"]
+        customers.c["Last Date Modified"].type = DateTime()
+        dates = {"1": datetime(1753, 1, 1), "2": datetime(2025, 1, 1)}
+        dates["3"] = datetime(2026, 11, 1, 9, 15)
+        rows = [
+            CUSTOMER | {"No_": n, "Last Date Modified": d} for n, d in dates.items()
+        ]
+        async with writer.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.execute(insert(customers), rows)
+        await writer.dispose()
+        adapter = await SqlAdapter.open({"url": database.url, "contacts.table": ""})
+
+        # when
+        since = datetime(2026, 6, 1)
+        changed = [a.number async for a in adapter.accounts_changed_since(since)]
+        await adapter.close()
+
+    # then
+    assert changed == ["1", "3"]
+
+
+SCHEMAS = {"sqlite": "main", "postgresql": "public"}
+
+
+@pytest.mark.asyncio
+async def test_schema_option_qualifies_every_table(nav: ErpDatabase) -> None:
+    # given: MariaDB's schema is the database itself
+    schema = SCHEMAS.get(nav.kind) or make_url(nav.url).database or ""
+    adapter = await SqlAdapter.open(nav.options(schema=schema))
+
+    # when
+    found = await adapter.contact_by_email("ute@hansen-gruppe.de")
+    await adapter.close()
+
+    # then
+    assert found is not None
+    assert (found[0].number, found[1].number) == ("CT10021", "10021")
