@@ -3,8 +3,7 @@
 Lookups come in two forms, chosen by the option `lookup.substring`:
 
 - substring (`lookup.substring=true`, the default): `lower(email) LIKE '%<value>%'`
-  (for a domain: right after an `@` or a dot) with the value's LIKE wildcards
-  escaped. It finds the second address of a
+  with the value's LIKE wildcards escaped. It finds the second address of a
   multi-address field and addresses on subdomains. On PostgreSQL a trigram index
   (`pg_trgm`, `gin (lower("E-Mail") gin_trgm_ops)`) serves it; on MariaDB and SQLite
   no index can, and each lookup reads the whole table (BENCHMARKS.md has the cost).
@@ -31,16 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    String,
-    and_,
-    cast,
-    func,
-    literal_column,
-    or_,
-)
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, literal_column
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.expression import ColumnClause
 
@@ -153,13 +143,8 @@ class Statements:
     ) -> ColumnElement[bool]:
         """The condition for a field with an address at `domain` (lower case)."""
         if substring:
-            # right after the "@" or after a dot (a subdomain): fewer near misses
-            # than any "%domain%" would bring, and the same trigram index serves both
-            email, escaped = func.lower(table.c("email")), escape_like(domain)
-            return or_(
-                email.like(f"%@{escaped}%", escape=LIKE_ESCAPE),
-                email.like(f"%.{escaped}%", escape=LIKE_ESCAPE),
-            )
+            pattern = f"%{escape_like(domain)}%"
+            return func.lower(table.c("email")).like(pattern, escape=LIKE_ESCAPE)
         if table.has("domain"):
             return table.c("domain") == domain
         expression = domain_expression(table.c("email"), self._dialect)
