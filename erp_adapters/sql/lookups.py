@@ -21,7 +21,14 @@ from erp_adapters.sql.rows import NAV_BLANK_DATE
 from erp_adapters.sql.schema import Schema
 
 CANDIDATES_MAX = 1000
-"""Rows a domain lookup reads at most before checking them in Python."""
+"""Rows a domain lookup reads at most per table before checking them in Python.
+
+A substring lookup for `acme.de` also reads `xacme.de` and `acme.de.example.com`,
+which the check drops. Should more than this many such near misses come first, a
+real match beyond them is not seen and the account is not offered by domain (the
+customer then waits for a rep, or links by contact e-mail or account number). One
+pattern per lookup is kept all the same: anchoring it at `@` and at `.` took two
+index scans and doubled the lookup's time (BENCHMARKS.md)."""
 EMAIL_MATCHES_MAX = 20
 """Rows an e-mail lookup reads at most per table."""
 
