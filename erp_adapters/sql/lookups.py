@@ -28,7 +28,7 @@ which the check drops. Should more than this many such near misses come first, a
 real match beyond them is not seen and the account is not offered by domain (the
 customer then waits for a rep, or links by contact e-mail or account number). One
 pattern per lookup is kept all the same: anchoring it at `@` and at `.` took two
-index scans and doubled the lookup's time (BENCHMARKS.md)."""
+index scans and made the lookup markedly slower (BENCHMARKS.md)."""
 EMAIL_MATCHES_MAX = 20
 """Rows an e-mail lookup reads at most per table."""
 
