@@ -13,7 +13,9 @@ sequential lookups by number, by domain and by contact e-mail (p50, p99). The SQ
 adapter runs three times: with the default `lookup.substring=true` served by trigram
 indexes, with `lookup.substring=false` (B-tree expression indexes), and with
 `lookup.substring=true` but without the trigram indexes, as on MariaDB or SQLite (a
-table scan per lookup, hence far fewer lookups).
+table scan per lookup). Slower forms get fewer lookups to stay within minutes. Every
+generated address shares `info`/`person.` and `@firma-`, the worst case for a
+trigram index, whose posting lists for those trigrams span every row.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ CONTACTS_EVERY = 2  # one contact for every second account
 MULTI_EVERY = 20  # every 20th account has two addresses in its field
 SEED = 20261204
 INDEXED_LOOKUPS = 2000
+TRIGRAM_LOOKUPS = 200
 SCAN_LOOKUPS = 10
 SALESPEOPLE = tuple(f"SP{i:02d}" for i in range(20))
 GROUPS = ("WHOLESALE", "RETAIL", "EXPORT", "VIP", "DISTRIBUTOR")
@@ -299,7 +302,7 @@ async def run_adapters() -> dict[str, Any]:
             "relations.table": "",
         }
         exact = {**sql, "lookup.substring": "false"}
-        results["sql_trigram"] = await _child("sql", sql, INDEXED_LOOKUPS)
+        results["sql_trigram"] = await _child("sql", sql, TRIGRAM_LOOKUPS)
         results["sql_exact"] = await _child("sql", exact, INDEXED_LOOKUPS)
         await drop_trigram_indexes(name)
         results["sql_scan"] = await _child("sql", sql, SCAN_LOOKUPS)

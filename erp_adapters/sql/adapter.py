@@ -14,30 +14,27 @@ customer to a price list by chance.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 import structlog
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connector.linking.model import Account, Contact
 from erp_adapters.base import ErpError, Health
-from erp_adapters.sql import rows
 from erp_adapters.sql.connection import create_engine, describe, parse_url
 from erp_adapters.sql.errors import translate
+from erp_adapters.sql.lookups import Lookups
 from erp_adapters.sql.mapping import SqlOptions, parse_options
 from erp_adapters.sql.queries import Statements
-from erp_adapters.sql.rows import NAV_BLANK_DATE
-from erp_adapters.sql.schema import Schema, reflect
+from erp_adapters.sql.schema import reflect
 
 _log = structlog.get_logger(__name__)
 
-CANDIDATES_MAX = 1000
-"""Rows a lookup reads at most before checking them in Python."""
-EMAIL_MATCHES_MAX = 20
 CALL_STATEMENTS = 3
 CALL_MARGIN_S = 1.0
 
@@ -70,8 +67,7 @@ class SqlAdapter:
             + CALL_MARGIN_S
         )
         self._lock = asyncio.Lock()
-        self._statements: Statements | None = None
-        self._schema: Schema | None = None
+        self._lookups: Lookups | None = None
 
     @classmethod
     def from_settings(cls, options: Mapping[str, str]) -> SqlAdapter:
@@ -114,7 +110,7 @@ class SqlAdapter:
         if not number:
             return None
         async with self._call("account_by_number") as (conn, sql):
-            found = await self._accounts(conn, sql, [number])
+            found = await sql.accounts(conn, [number])
         return found[0] if found else None
 
     async def accounts_by_domain(self, domain: str, limit: int = 50) -> list[Account]:
@@ -123,8 +119,8 @@ class SqlAdapter:
         if not domain or "@" in domain or limit <= 0:
             return []
         async with self._call("accounts_by_domain") as (conn, sql):
-            numbers = await self._domain_numbers(conn, sql, domain)
-            found = await self._accounts(conn, sql, sorted(numbers)[:limit])
+            numbers = await sql.domain_numbers(conn, domain)
+            found = await sql.accounts(conn, sorted(numbers)[:limit])
         return sorted(found, key=lambda account: account.number)
 
     async def contact_by_email(self, email: str) -> tuple[Contact, Account] | None:
@@ -134,14 +130,14 @@ class SqlAdapter:
         if "@" not in email:
             return None
         async with self._call("contact_by_email") as (conn, sql):
-            contacts = await self._contacts_with(conn, sql, email)
-            owners = await self._accounts_with(conn, sql, email)
+            contacts = await sql.contacts_with(conn, email)
+            owners = await sql.accounts_with(conn, email)
             numbers = {c.account_number for c in contacts} | set(owners)
             if len(numbers) != 1:
                 if len(numbers) > 1:
                     _log.warning("erp.sql.ambiguous_email", accounts=len(numbers))
                 return None
-            accounts = await self._accounts(conn, sql, sorted(numbers))
+            accounts = await sql.accounts(conn, sorted(numbers))
         if not accounts:
             return None
         account = accounts[0]
@@ -158,12 +154,13 @@ class SqlAdapter:
         after the day of `since` (accounts with a blank date always count), in pages
         of `page_size` by account number (key-set paging)."""
         after: str | None = None
+        size = self._options.page_size
         while True:
             async with self._call("accounts_changed_since") as (conn, sql):
-                page = await self._changed_page(conn, sql, since, after)
+                page = await sql.changed_page(conn, since, after, size)
             for account in page:
                 yield account
-            if len(page) < self._options.page_size:
+            if len(page) < size:
                 return
             after = page[-1].number
 
@@ -176,7 +173,7 @@ class SqlAdapter:
         """
         try:
             async with self._call("health") as (conn, sql):
-                accounts = self._schema_now().accounts
+                accounts = sql.schema.accounts
                 count = sa_select(func.count()).select_from(accounts.clause).limit(1)
                 total = int((await conn.execute(count)).scalar_one())
         except ErpError as exc:
@@ -194,14 +191,14 @@ class SqlAdapter:
     @asynccontextmanager
     async def _call(
         self, operation: str
-    ) -> AsyncIterator[tuple[AsyncConnection, Statements]]:
+    ) -> AsyncIterator[tuple[AsyncConnection, Lookups]]:
         """A connection for one call, under its timeout, with errors translated."""
         try:
             async with asyncio.timeout(self._call_timeout_s):
                 sql = await self._ready()
                 async with self._engine.connect() as conn:
                     yield conn, sql
-        except Exception as exc:
+        except (ErpError, SQLAlchemyError, OSError, TimeoutError) as exc:
             error = translate(exc, where=self._where, secret=self._secret)
             _log.warning(
                 "erp.sql.call_failed",
@@ -212,115 +209,17 @@ class SqlAdapter:
             )
             raise error from exc
 
-    async def _ready(self) -> Statements:
-        if self._statements is not None:
-            return self._statements
+    async def _ready(self) -> Lookups:
+        """The lookups, after checking the mapping on the first call."""
+        if self._lookups is not None:
+            return self._lookups
         async with self._lock:
-            if self._statements is None:
+            if self._lookups is None:
                 async with self._engine.connect() as conn:
                     schema = await conn.run_sync(reflect, self._options)
-                self._schema = schema
-                self._statements = Statements(
+                statements = Statements(
                     schema, self._dialect, self._options.link_to_table
                 )
+                self._lookups = Lookups(schema, statements, self._options.substring)
                 _log.info("erp.sql.mapping_checked", adapter=self.name)
-        return self._statements
-
-    def _schema_now(self) -> Schema:
-        if self._schema is None:  # only reachable before _ready(); a bug
-            raise RuntimeError("the sql adapter's schema was not read yet")
-        return self._schema
-
-    # -- queries ---------------------------------------------------------------------
-
-    async def _accounts(
-        self, conn: AsyncConnection, sql: Statements, numbers: Sequence[str]
-    ) -> list[Account]:
-        if not numbers:
-            return []
-        result = await conn.execute(sql.accounts_by_numbers(numbers))
-        found = [rows.account_from_row(row._mapping) for row in result]
-        # a case- or pad-insensitive collation may return near matches: keep exact
-        wanted = set(numbers)
-        return [account for account in found if account.number in wanted]
-
-    async def _domain_numbers(
-        self, conn: AsyncConnection, sql: Statements, domain: str
-    ) -> set[str]:
-        """Numbers of accounts with an own or a contact's address at `domain`."""
-        schema, substring = self._schema_now(), self._options.substring
-        accounts = schema.accounts
-        own = sql.account_addresses(
-            sql.domain_matches(accounts, domain, substring=substring), CANDIDATES_MAX
-        )
-        found = {
-            rows.text(number)
-            for number, field in (await conn.execute(own)).all()
-            if rows.has_domain(rows.text(field), domain)
-        }
-        contacts = sql.contacts()
-        if contacts is not None and schema.contacts is not None:
-            where = sql.domain_matches(schema.contacts, domain, substring=substring)
-            result = await conn.execute(contacts.where(where).limit(CANDIDATES_MAX))
-            found |= {
-                rows.text(row.account_number)
-                for row in result
-                if rows.has_domain(rows.text(row.email), domain)
-            }
-        return found
-
-    async def _contacts_with(
-        self, conn: AsyncConnection, sql: Statements, email: str
-    ) -> list[Contact]:
-        contacts, schema = sql.contacts(), self._schema_now()
-        if contacts is None or schema.contacts is None:
-            return []
-        where = sql.email_matches(
-            schema.contacts, email, substring=self._options.substring
-        )
-        result = await conn.execute(contacts.where(where).limit(EMAIL_MATCHES_MAX))
-        found = []
-        for row in result:
-            address = rows.matching_address(rows.text(row.email), email)
-            if address is not None:
-                found.append(rows.contact_from_row(row._mapping, address))
-        return found
-
-    async def _accounts_with(
-        self, conn: AsyncConnection, sql: Statements, email: str
-    ) -> dict[str, str]:
-        """Account number -> the address as written, for accounts holding `email`."""
-        accounts = self._schema_now().accounts
-        where = sql.email_matches(accounts, email, substring=self._options.substring)
-        result = await conn.execute(sql.account_addresses(where, EMAIL_MATCHES_MAX))
-        found = {}
-        for number, field in result.all():
-            address = rows.matching_address(rows.text(field), email)
-            if address is not None:
-                found[rows.text(number)] = address
-        return found
-
-    async def _changed_page(
-        self,
-        conn: AsyncConnection,
-        sql: Statements,
-        since: datetime | None,
-        after: str | None,
-    ) -> list[Account]:
-        accounts = self._schema_now().accounts
-        number = accounts.c("number")
-        conditions: list[ColumnElement[bool]] = []
-        if since is not None and accounts.has("modified"):
-            modified = accounts.c("modified")
-            conditions.append(
-                or_(
-                    modified >= since.date(),
-                    modified <= NAV_BLANK_DATE,
-                    modified.is_(None),
-                )
-            )
-        if after is not None:
-            conditions.append(number > after)
-        query = sql.accounts().where(*conditions)
-        query = query.order_by(number).limit(self._options.page_size)
-        return [rows.account_from_row(r._mapping) for r in await conn.execute(query)]
+        return self._lookups

@@ -5,8 +5,10 @@ is not always as narrow as promised:
 
 - PostgreSQL (asyncpg): the session settings `default_transaction_read_only=on` and
   `statement_timeout`, sent with the start-up packet.
-- MariaDB / MySQL (asyncmy): `SET SESSION TRANSACTION READ ONLY` and
-  `max_statement_time` (seconds) on every new connection.
+- MariaDB / MySQL (asyncmy): `SET SESSION TRANSACTION READ ONLY` on every new
+  connection, and MariaDB's `max_statement_time` (seconds), or on MySQL
+  `max_execution_time` (milliseconds, SELECTs only). The tests run MariaDB only:
+  the MySQL branch has not met a MySQL server.
 - SQLite (aiosqlite): the file is opened through a `mode=ro` URI and with
   `PRAGMA query_only=ON`. SQLite has no statement timeout, so a progress handler
   interrupts a statement that runs past its deadline.
@@ -101,6 +103,7 @@ def _postgresql(url: URL, options: SqlOptions, pool: dict[str, Any]) -> AsyncEng
 def _mariadb(
     url: URL, options: SqlOptions, timeout_s: float, pool: dict[str, Any]
 ) -> AsyncEngine:
+    timeout_ms = options.statement_timeout_ms
     connect_args = {"connect_timeout": max(1, round(options.connect_timeout_s))}
     engine = create_async_engine(url, connect_args=connect_args, **pool)
 
@@ -108,8 +111,11 @@ def _mariadb(
     def _read_only(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("SET SESSION TRANSACTION READ ONLY")
-        # MariaDB counts seconds; MySQL's own variable would be max_execution_time
-        cursor.execute(f"SET SESSION max_statement_time = {timeout_s:.3f}")
+        cursor.execute("SELECT VERSION()")
+        if "mariadb" in str(cursor.fetchone()[0]).lower():
+            cursor.execute(f"SET SESSION max_statement_time = {timeout_s:.3f}")
+        else:
+            cursor.execute(f"SET SESSION max_execution_time = {timeout_ms}")
         cursor.close()
 
     return engine

@@ -3,12 +3,14 @@
 Each driver reports in its own way: asyncpg by SQLSTATE, asyncmy by MySQL error
 number, sqlite3 by message. The translation keeps the kind (credentials, outage,
 mapping) and a short reason, and drops anything that may hold a secret: the URL is
-never quoted, and the password is cut out of any driver text that echoes it.
+never quoted, the password is cut out of any driver text that echoes it, and so is
+the local part of any e-mail address (a driver may quote a bound value).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 
 from sqlalchemy import exc as sa_exc
@@ -21,6 +23,7 @@ from erp_adapters.base import (
 )
 
 REASON_CHARS_MAX = 200
+_EMAIL = re.compile(r"[^\s@'\"<>(),;]+@(?=[^\s@'\"<>(),;]+\.)")
 _Kind = type[ErpError]
 
 _POSTGRES_CLASSES: Mapping[str, _Kind] = {
@@ -105,6 +108,7 @@ def _reason(exc: BaseException, secret: str | None) -> str:
         text = " ".join(parts) or str(orig) or type(orig).__name__
     if secret:
         text = text.replace(secret, "***")
+    text = _EMAIL.sub("***@", text)
     text = " ".join(text.split())
     if len(text) > REASON_CHARS_MAX:
         text = text[: REASON_CHARS_MAX - 3] + "..."

@@ -1,4 +1,4 @@
-"""The SQL adapter beyond the contract and the bad-input table (`test_sql_bad_input`).
+"""The SQL adapter beyond the contract and the bad-input table (`test_bad_input.py`).
 
 The contract suite (`test_contract.py`) runs the adapter over the contract data on
 SQLite, PostgreSQL and MariaDB. Here: read-only sessions, key-set paging, health,
@@ -8,30 +8,35 @@ registry and ambiguous addresses.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import DateTime, insert, select, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import column, table
 
+from connector.linking.model import Contact
 from erp_adapters import registry
+from erp_adapters.base import ErpAdapter
 from erp_adapters.sql import SqlAdapter
 from erp_adapters.sql.connection import create_engine
 from erp_adapters.sql.mapping import parse_options
 from erp_adapters.sql.queries import Statements
 from erp_adapters.sql.schema import reflect
 
-from .contract import ALL_NUMBERS, CONTRACT_DATA
-from .sql_support import (
+from ..contract import ALL_NUMBERS, CONTRACT_DATA
+from ..sql_support import (
     DIALECTS,
     OLD_ACCOUNTS,
     PREFIX,
     ErpDatabase,
     erp_database,
     load_nav,
+    nav_metadata,
 )
 
 # -- read-only sessions --------------------------------------------------------------
@@ -255,3 +260,133 @@ async def test_substring_lookup_uses_the_trigram_index_on_postgresql(
 
     # then
     assert "Bitmap Index Scan on cronus_customer_email_trgm" in plan
+
+
+# -- other mappings and settings -----------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_contacts_without_relation_table_name_the_account(tmp_path: Path) -> None:
+    async with erp_database("sqlite", tmp_path) as database:
+        # given: a schema whose contacts carry the customer number themselves
+        writer = create_async_engine(database.url)
+        metadata = nav_metadata(prefix="")
+        async with writer.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.execute(insert(metadata.tables["Customer"]), [CUSTOMER])
+            await conn.execute(insert(metadata.tables["Contact"]), [CONTACT])
+        await writer.dispose()
+        options = {
+            "url": database.url,
+            "relations.table": "",
+            "salespeople.table": "",
+        }
+        adapter = await SqlAdapter.open(options)
+
+        # when
+        found = await adapter.contact_by_email("ANNA@firma.de")
+        await adapter.close()
+
+    # then
+    assert found is not None
+    contact, account = found
+    assert contact == Contact("CT1", "0001", "Anna", "anna@firma.de")
+    assert (account.number, account.salesperson, account.salesperson_email) == (
+        "0001",
+        "SP",
+        "",
+    )
+    assert account.last_order is None
+
+
+@pytest.mark.asyncio
+async def test_sql_adapter_meets_the_protocol_and_takes_the_pool_limits() -> None:
+    # given
+    options = {
+        "url": "sqlite+aiosqlite:///nowhere.db",
+        "pool_size": "3",
+        "max_overflow": "2",
+        "pool_timeout_s": "1.5",
+    }
+
+    # when: building does no I/O, so a missing file is no error yet
+    adapter = SqlAdapter.from_settings(options)
+    engine = create_engine(parse_options(options))
+
+    # then
+    assert isinstance(adapter, ErpAdapter)
+    assert isinstance(engine.pool, QueuePool)
+    assert (engine.pool.size(), engine.pool.timeout()) == (3, 1.5)
+    assert engine.pool.overflow() == -3  # no connection yet: overflow counts from -size
+    await adapter.close()
+    await engine.dispose()
+
+
+CUSTOMER = {
+    "No_": "0001",
+    "Name": "Firma",
+    "E-Mail": "",
+    "Post Code": "",
+    "Country_Region Code": "",
+    "Customer Price Group": "RETAIL",
+    "Credit Limit (LCY)": 0,
+    "Salesperson Code": "SP",
+    "Blocked": 0,
+    "Last Date Modified": date(1753, 1, 1),
+    "Last Order Date": date(1753, 1, 1),
+}
+CONTACT = {
+    "No_": "CT1",
+    "Name": "Anna",
+    "E-Mail": "anna@firma.de",
+    "Type": 1,
+    "Company No_": "0001",
+}
+
+
+@pytest.mark.asyncio
+async def test_changed_since_reads_datetime_columns_and_their_blank(
+    tmp_path: Path,
+) -> None:
+    async with erp_database("sqlite", tmp_path) as database:
+        # given: NAV's own column type is a datetime, blank at 1753-01-01 00:00
+        writer = create_async_engine(database.url)
+        metadata = nav_metadata(prefix="")
+        customers = metadata.tables["Customer"]
+        customers.c["Last Date Modified"].type = DateTime()
+        dates = {"1": datetime(1753, 1, 1), "2": datetime(2025, 1, 1)}
+        dates["3"] = datetime(2026, 11, 1, 9, 15)
+        rows = [
+            CUSTOMER | {"No_": n, "Last Date Modified": d} for n, d in dates.items()
+        ]
+        async with writer.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.execute(insert(customers), rows)
+        await writer.dispose()
+        adapter = await SqlAdapter.open({"url": database.url, "contacts.table": ""})
+
+        # when
+        since = datetime(2026, 6, 1)
+        changed = [a.number async for a in adapter.accounts_changed_since(since)]
+        await adapter.close()
+
+    # then
+    assert changed == ["1", "3"]
+
+
+SCHEMAS = {"sqlite": "main", "postgresql": "public"}
+
+
+@pytest.mark.asyncio
+async def test_schema_option_qualifies_every_table(nav: ErpDatabase) -> None:
+    # given: MariaDB's schema is the database itself
+    schema = SCHEMAS.get(nav.kind) or make_url(nav.url).database or ""
+    adapter = await SqlAdapter.open(nav.options(schema=schema))
+
+    # when
+    found = await adapter.contact_by_email("ute@hansen-gruppe.de")
+    await adapter.close()
+
+    # then
+    assert found is not None
+    assert (found[0].number, found[1].number) == ("CT10021", "10021")

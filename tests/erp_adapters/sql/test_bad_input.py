@@ -14,6 +14,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -26,12 +27,13 @@ from erp_adapters.base import (
 )
 from erp_adapters.sql import SqlAdapter
 from erp_adapters.sql.connection import create_engine
+from erp_adapters.sql.errors import translate
 from erp_adapters.sql.mapping import parse_options
 from erp_adapters.sql.queries import Statements, escape_like
 from erp_adapters.sql.schema import reflect
 
-from .contract import ALL_NUMBERS, CONTRACT_DATA
-from .sql_support import (
+from ..contract import ALL_NUMBERS, CONTRACT_DATA
+from ..sql_support import (
     DIALECTS,
     KINDS,
     PREFIX,
@@ -386,4 +388,33 @@ def test_nav_defaults_and_prefix_fill_the_mapping() -> None:
         True,
         5000,
         5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("driver_text", "reason"),
+    [
+        (
+            "invalid input for query argument $1: 'anna.schmidt@acme-industrial.de'",
+            "invalid input for query argument $1: '***@acme-industrial.de'",
+        ),
+        (
+            f"password authentication failed for user erp (password {SECRET})",
+            "password authentication failed for user erp (password ***)",
+        ),
+        ("Access denied for user 'root'@'127.0.0.1'", "Access denied for user "
+         "'root'@'127.0.0.1'"),
+    ],
+)  # fmt: skip
+def test_driver_text_loses_secrets_and_addresses(driver_text: str, reason: str) -> None:
+    # given
+    failure = sa_exc.OperationalError("SELECT 1", {}, Exception(driver_text))
+
+    # when
+    error = translate(failure, where="postgresql at db:5432/nav", secret=SECRET)
+
+    # then
+    assert error.message == (
+        "sql adapter: the database did not answer (postgresql at db:5432/nav): "
+        f"Exception: {reason}"
     )

@@ -11,8 +11,8 @@ from structlog.testing import capture_logs
 
 from erp_adapters.sql import adapter as adapter_module
 
-from .contract import CONTRACT_DATA
-from .sql_support import KINDS, ErpDatabase, erp_database, load_nav
+from ..contract import CONTRACT_DATA
+from ..sql_support import KINDS, ErpDatabase, erp_database, load_nav
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=KINDS)
