@@ -10,6 +10,7 @@ import hmac
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -175,3 +176,22 @@ async def test_a_customer_is_found_by_saleor_id(demo: Demo) -> None:
 
     assert found == {"data": {"customer": [{"id": link.id, "email": LINKED}]}}
     assert codes(neither) == ["bad_input"]
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(demo: Demo) -> None:
+    key = await key_for(demo, Role.ADMIN, "ops")
+    padding = " " * (demo.services.settings.max_body_bytes + 1)
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            f"{demo.server.url}/graphql",
+            content=f'{{"query": "{{ me {{ role }} }}{padding}"}}',
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Content-Type": "application/json",
+            },
+        )
+    after = await call(demo, "{ me { role } }", token=key)
+
+    assert response.status_code == 413
+    assert after == {"data": {"me": {"role": "ADMIN"}}}
