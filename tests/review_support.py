@@ -68,6 +68,18 @@ async def settled(demo: Demo, email: str, **claims: str) -> Link:
             await asyncio.sleep(0.02)
 
 
+async def wait_for(
+    demo: Demo, installation_id: int, user_id: str, state: LinkState
+) -> Link:
+    """The user's link, once it is in `state`."""
+    async with asyncio.timeout(SETTLE_TIMEOUT_S):
+        while True:
+            link = await demo.services.links.get(installation_id, user_id)
+            if link is not None and link.state is state:
+                return link
+            await asyncio.sleep(0.02)
+
+
 def edit_account(demo: Demo, number: str, **columns: str) -> None:
     """Change columns of one account in the test's ERP export (CSV header names).
 

@@ -13,12 +13,14 @@ from click.testing import CliRunner, Result
 from connector.cli import main
 from connector.demo import Demo
 from connector.linking.model import LinkState
-from tests.review_support import AMBIGUOUS, LINKED, review_demo, saleor_view, settled
+from tests.review_support import AMBIGUOUS, LINKED, saleor_view, settled, sqlite_demo
 
 
 @pytest.fixture
-async def demo(database_url: str, tmp_path: Path) -> AsyncIterator[Demo]:
-    async for running in review_demo(database_url, tmp_path):
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """SQLite only: the commands are thin over the review actions, which
+    tests/test_review.py runs on both stores."""
+    async for running in sqlite_demo(tmp_path):
         yield running
 
 

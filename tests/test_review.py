@@ -30,6 +30,7 @@ from tests.review_support import (
     saleor_view,
     settled,
     sqlite_demo,
+    wait_for,
 )
 
 ADMIN = Reviewer(Role.ADMIN, "ops-admin")
@@ -313,3 +314,22 @@ async def test_resync_puts_a_now_blocked_account_on_hold(demo: Demo) -> None:
 
     assert (resynced.state, resynced.reason) == (LinkState.ON_HOLD, "account_blocked")
     assert saleor_view(demo, link.user_id)[:2] == ("no-pricing", "on_hold")
+
+
+async def test_a_reps_choice_stands_once_the_customer_confirms_their_mailbox(
+    demo: Demo,
+) -> None:
+    user_id = await demo.sandbox.register(AMBIGUOUS, "pw-123456789")
+    installation = (await demo.services.installations.all())[0]
+    link = await wait_for(demo, installation.id, user_id, LinkState.AWAITING_REP)
+
+    chosen = await demo.services.review.confirm(link.id, REP_AB, account="10021")
+    await demo.sandbox.confirm(AMBIGUOUS)
+    linked = await wait_for(demo, installation.id, user_id, LinkState.LINKED)
+
+    assert (chosen.state, chosen.account_number) == (
+        LinkState.AWAITING_EMAIL_CONFIRMATION,
+        "10021",
+    )
+    assert linked.account_number == "10021"
+    assert saleor_view(demo, user_id) == ("price-distributor", "linked", "10021")

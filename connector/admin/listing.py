@@ -9,7 +9,8 @@ scan stopped before the end.
 from __future__ import annotations
 
 from connector.admin.context import AdminContext
-from connector.admin.types import Connection, CustomerLink, connection, decode_cursor
+from connector.admin.pages import Connection, connection, decode_cursor
+from connector.admin.types import CustomerLink
 from connector.store.links import Link
 from connector.store.reviews import LinkFilter
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import strawberry
 
+from connector.admin.config_types import JobView, PolicyInput, PolicyView
 from connector.admin.context import AdminContext
 from connector.admin.policy_input import changed_policy
-from connector.admin.types import CustomerLink, JobView, PolicyInput, PolicyView
+from connector.admin.types import CustomerLink
 from connector.bulk import start_resync_all
 from connector.policy_sync import save_policy
 from connector.reviewer import Action

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.admin.types import PolicyInput
+from connector.admin.config_types import PolicyInput
 from connector.linking.policy import Policy, policy_from_mapping
 
 

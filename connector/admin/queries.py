@@ -6,22 +6,17 @@ from datetime import timedelta
 
 import strawberry
 
-from connector.admin.context import AdminContext
-from connector.admin.listing import link_page
-from connector.admin.types import (
-    DEAD_LETTER_SCAN,
+from connector.admin.config_types import (
     AdapterStatus,
-    Connection,
-    CustomerLink,
-    DeadLetter,
     JobView,
     Me,
     PolicyView,
     ReviewerRole,
-    connection,
-    decode_cursor,
-    page_size,
 )
+from connector.admin.context import AdminContext
+from connector.admin.listing import link_page
+from connector.admin.pages import Connection, connection, decode_cursor, page_size
+from connector.admin.types import DEAD_LETTER_SCAN, CustomerLink, DeadLetter
 from connector.errors import ErplinkError
 from connector.linking.model import LinkState
 from connector.reviewer import Action

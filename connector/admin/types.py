@@ -2,110 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import enum
 from datetime import datetime
-from decimal import Decimal
-from typing import Generic, TypeVar, cast
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from connector.errors import ErplinkError
 from connector.linking import model
-from connector.linking.policy import Policy
 from connector.store.inbox import InboxItem, InboxStatus
-from connector.store.jobs import Job as StoredJob
 from connector.store.links import AuditEntry as StoredEntry
 from connector.store.links import Link as StoredLink
-from connector.store.policies import PolicyVersion
 
 LinkState = strawberry.enum(model.LinkState, name="LinkState")
-Node = TypeVar("Node")
-MAX_PAGE = 100
 DEAD_LETTER_SCAN = 1000  # dead letters read per listing: a backlog beyond is rare
-
-
-@strawberry.enum
-class ReviewerRole(enum.Enum):
-    """The caller's role."""
-
-    ADMIN = "admin"
-    SALES_REP = "sales_rep"
-    SUPPORT = "support"
-
-
-@strawberry.type
-class PageInfo:
-    """Relay page info: whether more follows, and the cursor to ask after."""
-
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
-class Edge(Generic[Node]):
-    """One node of a page, with its cursor."""
-
-    cursor: str
-    node: Node
-
-
-@strawberry.type
-class Connection(Generic[Node]):
-    """A Relay connection: one page of nodes."""
-
-    edges: list[Edge[Node]]
-    page_info: PageInfo
-
-
-def encode_cursor(kind: str, key: int) -> str:
-    """An opaque cursor for the row `key` of a listing of `kind`."""
-    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
-
-
-def decode_cursor(kind: str, cursor: str | None) -> int | None:
-    """The row key in a cursor of `kind`; None for no cursor.
-
-    Raises:
-        ErplinkError: code `bad_cursor`, the cursor is not one of this listing.
-    """
-    if cursor is None:
-        return None
-    try:
-        found, _, key = base64.urlsafe_b64decode(cursor).decode().partition(":")
-        if found == kind:
-            return int(key)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ErplinkError(f"the cursor is not one of {kind}", code="bad_cursor")
-
-
-def page_size(first: int) -> int:
-    """`first`, checked against the page limit.
-
-    Raises:
-        ErplinkError: code `bad_page_size`, not between 1 and MAX_PAGE.
-    """
-    if not 1 <= first <= MAX_PAGE:
-        raise ErplinkError(
-            f"first must be between 1 and {MAX_PAGE}", code="bad_page_size"
-        )
-    return first
-
-
-def connection(
-    kind: str, nodes: list[Node], keys: list[int], more: bool
-) -> Connection[Node]:
-    """A page of `nodes` whose row keys are `keys`."""
-    edges = [
-        Edge(cursor=encode_cursor(kind, k), node=n)
-        for n, k in zip(nodes, keys, strict=True)
-    ]
-    end = edges[-1].cursor if edges else None
-    return Connection(
-        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=end)
-    )
 
 
 @strawberry.type
@@ -238,115 +147,3 @@ class DeadLetter:
             installation_id=item.installation_id,
             user_id=item.subject,
         )
-
-
-@strawberry.type
-class AdapterStatus:
-    """What the ERP adapter says about itself."""
-
-    name: str
-    ok: bool
-    accounts: int | None
-    detail: str
-
-
-@strawberry.type
-class PriceListMapping:
-    """One ERP price list and the Saleor customer type standing for it."""
-
-    price_list: str
-    customer_type: str
-
-
-@strawberry.type
-class PolicyView:
-    """The linking policy in use, and which stored version it is (0: the file)."""
-
-    version: int
-    auto_link: list[str]
-    credit_limit_threshold: Decimal | None
-    extra_free_mail_domains: list[str]
-    max_claim_attempts: int
-    no_pricing_customer_type: str
-    metadata_only: bool
-    price_lists: list[PriceListMapping]
-    updated_by: str
-
-    @classmethod
-    def of(cls, policy: Policy, stored: PolicyVersion | None) -> PolicyView:
-        """From the policy in use and its stored version, if any."""
-        return cls(
-            version=stored.version if stored else 0,
-            auto_link=sorted(s.value for s in policy.auto_link),
-            credit_limit_threshold=policy.credit_limit_threshold,
-            extra_free_mail_domains=sorted(policy.extra_free_mail_domains),
-            max_claim_attempts=policy.max_claim_attempts,
-            no_pricing_customer_type=policy.no_pricing_customer_type,
-            metadata_only=policy.metadata_only,
-            price_lists=[
-                PriceListMapping(price_list=k, customer_type=v)
-                for k, v in sorted(policy.price_lists.items())
-            ],
-            updated_by=stored.actor.name if stored else "",
-        )
-
-
-@strawberry.type
-class JobView:
-    """A background job's progress."""
-
-    id: int
-    kind: str
-    status: str
-    total: int
-    done: int
-    failed: int
-    error: str
-    created_at: datetime
-    finished_at: datetime | None
-
-    @classmethod
-    def of(cls, job: StoredJob) -> JobView:
-        """From the stored job."""
-        return cls(
-            id=job.id,
-            kind=job.kind,
-            status=job.status.value,
-            total=job.total,
-            done=job.done,
-            failed=job.failed,
-            error=job.error,
-            created_at=job.created_at,
-            finished_at=job.finished_at,
-        )
-
-
-@strawberry.type
-class Me:
-    """The caller, as erplink sees them."""
-
-    role: ReviewerRole
-    name: str
-    rep_code: str
-
-
-@strawberry.input
-class PriceListInput:
-    """One mapping entry."""
-
-    price_list: str
-    customer_type: str
-
-
-@strawberry.input
-class PolicyInput:
-    """A change to the policy: fields left out keep their current value."""
-
-    auto_link: list[str] | None = None
-    credit_limit_threshold: Decimal | None = None
-    clear_credit_limit_threshold: bool = False
-    extra_free_mail_domains: list[str] | None = None
-    max_claim_attempts: int | None = None
-    no_pricing_customer_type: str | None = None
-    metadata_only: bool | None = None
-    price_lists: list[PriceListInput] | None = None

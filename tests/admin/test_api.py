@@ -12,7 +12,14 @@ from connector.demo import Demo
 from connector.linking.model import LinkState
 from connector.reviewer import Role
 from tests.admin.api import call, codes, key_for
-from tests.review_support import AMBIGUOUS, LINKED, review_demo, saleor_view, settled
+from tests.review_support import (
+    AMBIGUOUS,
+    LINKED,
+    review_demo,
+    saleor_view,
+    settled,
+    sqlite_demo,
+)
 
 CONFIRM = """
 mutation ($id: Int!, $account: String) {
@@ -37,7 +44,15 @@ query ($first: Int!, $after: String, $rep: String) {
 
 @pytest.fixture
 async def demo(database_url: str, tmp_path: Path) -> AsyncIterator[Demo]:
+    """On SQLite and PostgreSQL: for what the store must get right under HTTP."""
     async for running in review_demo(database_url, tmp_path):
+        yield running
+
+
+@pytest.fixture
+async def lite(tmp_path: Path) -> AsyncIterator[Demo]:
+    """On SQLite only: the actions behind these run on both in test_review.py."""
+    async for running in sqlite_demo(tmp_path):
         yield running
 
 
@@ -66,27 +81,27 @@ async def test_without_credentials_nothing_changes_and_the_attempt_is_recorded(
     ],
 )
 async def test_a_wrong_role_or_another_reps_account_is_forbidden(
-    demo: Demo, role: Role, name: str, rep: str
+    lite: Demo, role: Role, name: str, rep: str
 ) -> None:
-    link = await settled(demo, AMBIGUOUS)
-    key = await key_for(demo, role, name, rep)
+    link = await settled(lite, AMBIGUOUS)
+    key = await key_for(lite, role, name, rep)
 
-    body = await call(demo, CONFIRM, {"id": link.id, "account": "10020"}, token=key)
+    body = await call(lite, CONFIRM, {"id": link.id, "account": "10020"}, token=key)
 
     assert codes(body) == ["forbidden"]
-    assert (await demo.services.review.get_link(link.id)).version == link.version
-    assert saleor_view(demo, link.user_id)[0] == "no-pricing"
-    denied = await demo.services.review.reviews.denied()
+    assert (await lite.services.review.get_link(link.id)).version == link.version
+    assert saleor_view(lite, link.user_id)[0] == "no-pricing"
+    denied = await lite.services.review.reviews.denied()
     assert [(d.actor.name, d.action, d.link_id) for d in denied] == [
         (name, "confirm", link.id)
     ]
 
 
-async def test_a_rep_confirms_over_the_api(demo: Demo) -> None:
-    link = await settled(demo, AMBIGUOUS)
-    key = await key_for(demo, Role.SALES_REP, "m.hansen", "MH")
+async def test_a_rep_confirms_over_the_api(lite: Demo) -> None:
+    link = await settled(lite, AMBIGUOUS)
+    key = await key_for(lite, Role.SALES_REP, "m.hansen", "MH")
 
-    body = await call(demo, CONFIRM, {"id": link.id, "account": "10020"}, token=key)
+    body = await call(lite, CONFIRM, {"id": link.id, "account": "10020"}, token=key)
 
     assert body == {
         "data": {
@@ -97,7 +112,7 @@ async def test_a_rep_confirms_over_the_api(demo: Demo) -> None:
             }
         }
     }
-    assert saleor_view(demo, link.user_id) == ("price-distributor", "linked", "10020")
+    assert saleor_view(lite, link.user_id) == ("price-distributor", "linked", "10020")
 
 
 async def test_confirm_and_reject_at_once_over_http_one_wins(demo: Demo) -> None:
@@ -122,33 +137,33 @@ async def test_confirm_and_reject_at_once_over_http_one_wins(demo: Demo) -> None
     [("10040", "account '10040' is blocked"), ("77777", "'77777' is unknown")],
 )
 async def test_relink_to_a_blocked_or_unknown_account_is_refused_with_the_reason(
-    demo: Demo, account: str, why: str
+    lite: Demo, account: str, why: str
 ) -> None:
-    link = await settled(demo, AMBIGUOUS)
-    key = await key_for(demo, Role.SUPPORT, "helpdesk")
+    link = await settled(lite, AMBIGUOUS)
+    key = await key_for(lite, Role.SUPPORT, "helpdesk")
 
-    body = await call(demo, RELINK, {"id": link.id, "account": account}, token=key)
+    body = await call(lite, RELINK, {"id": link.id, "account": account}, token=key)
 
     assert codes(body) == ["refused"]
     assert why in body["errors"][0]["message"]
-    assert (await demo.services.review.get_link(link.id)).version == link.version
+    assert (await lite.services.review.get_link(link.id)).version == link.version
 
 
 async def test_the_review_queue_pages_with_cursors_and_filters_by_rep(
-    demo: Demo,
+    lite: Demo,
 ) -> None:
-    first = await settled(demo, AMBIGUOUS)
-    second = await settled(demo, "einkauf@hansen-gruppe.de")
-    await settled(demo, LINKED)
-    admin = await key_for(demo, Role.ADMIN, "ops")
-    rep = await key_for(demo, Role.SALES_REP, "j.larsen", "JL")
+    first = await settled(lite, AMBIGUOUS)
+    second = await settled(lite, "einkauf@hansen-gruppe.de")
+    await settled(lite, LINKED)
+    admin = await key_for(lite, Role.ADMIN, "ops")
+    rep = await key_for(lite, Role.SALES_REP, "j.larsen", "JL")
 
-    page1 = (await call(demo, QUEUE, {"first": 1}, token=admin))["data"]
+    page1 = (await call(lite, QUEUE, {"first": 1}, token=admin))["data"]
     cursor = page1["reviewQueue"]["pageInfo"]["endCursor"]
-    page2 = (await call(demo, QUEUE, {"first": 1, "after": cursor}, token=admin))[
+    page2 = (await call(lite, QUEUE, {"first": 1, "after": cursor}, token=admin))[
         "data"
     ]
-    of_jl = (await call(demo, QUEUE, {"first": 10}, token=rep))["data"]
+    of_jl = (await call(lite, QUEUE, {"first": 10}, token=rep))["data"]
 
     assert [e["node"]["id"] for e in page1["reviewQueue"]["edges"]] == [first.id]
     assert page1["reviewQueue"]["pageInfo"]["hasNextPage"] is True
@@ -157,13 +172,13 @@ async def test_the_review_queue_pages_with_cursors_and_filters_by_rep(
     assert of_jl["reviewQueue"]["edges"] == []
 
 
-async def test_support_looks_a_customer_up_with_history(demo: Demo) -> None:
-    await settled(demo, LINKED)
-    key = await key_for(demo, Role.SUPPORT, "helpdesk")
+async def test_support_looks_a_customer_up_with_history(lite: Demo) -> None:
+    await settled(lite, LINKED)
+    key = await key_for(lite, Role.SUPPORT, "helpdesk")
     query = """query ($email: String!) { customer(email: $email) {
         state reason accountNumber history { actor fromState toState reason } } }"""
 
-    body = await call(demo, query, {"email": LINKED.upper()}, token=key)
+    body = await call(lite, query, {"email": LINKED.upper()}, token=key)
 
     assert body["data"]["customer"] == [
         {
@@ -204,15 +219,15 @@ async def test_an_admin_updates_the_policy_and_linking_follows_it(demo: Demo) ->
     assert [(v.version, v.actor.name) for v in stored] == [(1, "ops")]
 
 
-async def test_a_bad_policy_value_is_refused_with_its_name(demo: Demo) -> None:
-    admin = await key_for(demo, Role.ADMIN, "ops")
+async def test_a_bad_policy_value_is_refused_with_its_name(lite: Demo) -> None:
+    admin = await key_for(lite, Role.ADMIN, "ops")
     update = "mutation { updatePolicy(changes: {maxClaimAttempts: 0}) { version } }"
 
-    body = await call(demo, update, token=admin)
+    body = await call(lite, update, token=admin)
 
     assert codes(body) == ["configuration_error"]
     assert "max_claim_attempts" in body["errors"][0]["message"]
-    assert await demo.services.policies.history() == []
+    assert await lite.services.policies.history() == []
 
 
 async def test_resync_of_all_linked_runs_as_a_job(demo: Demo) -> None:

@@ -5,10 +5,14 @@ These run on SQLite only: the store's kind plays no part in them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy import text
 
 from connector.demo import Demo
 from connector.reviewer import Role
@@ -147,3 +151,47 @@ async def test_support_lists_and_retries_a_dead_letter(demo: Demo) -> None:
     assert codes(refused) == ["forbidden"]
     assert retried == {"data": {"retryDeadLetter": 1}}
     assert [i.id for i in await inbox.list(InboxStatus.DEAD)] == []
+
+
+async def test_an_api_key_is_stored_only_as_a_keyed_hash(demo: Demo) -> None:
+    key = await key_for(demo, Role.ADMIN, "ops")
+
+    async with demo.services.engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT * FROM api_keys"))).all()
+
+    secret = demo.services.settings.resolved_secret().encode()
+    expected = hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()
+    assert len(rows) == 1
+    assert rows[0].key_hash == expected
+    assert all(key not in str(value) for value in rows[0])
+
+
+async def test_a_customer_is_found_by_saleor_id(demo: Demo) -> None:
+    link = await settled(demo, LINKED)
+    key = await key_for(demo, Role.SUPPORT, "helpdesk")
+    query = "query ($id: String!) { customer(userId: $id) { id email } }"
+
+    found = await call(demo, query, {"id": link.user_id}, token=key)
+    neither = await call(demo, "{ customer { id } }", token=key)
+
+    assert found == {"data": {"customer": [{"id": link.id, "email": LINKED}]}}
+    assert codes(neither) == ["bad_input"]
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(demo: Demo) -> None:
+    key = await key_for(demo, Role.ADMIN, "ops")
+    padding = " " * (demo.services.settings.max_body_bytes + 1)
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            f"{demo.server.url}/graphql",
+            content=f'{{"query": "{{ me {{ role }} }}{padding}"}}',
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Content-Type": "application/json",
+            },
+        )
+    after = await call(demo, "{ me { role } }", token=key)
+
+    assert response.status_code == 413
+    assert after == {"data": {"me": {"role": "ADMIN"}}}
