@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from connector.admin.endpoint import admin_api
 from connector.mail.pages import routes as review_routes
+from connector.policy_sync import adopt_safely, follow_policy
 from connector.services import Services, open_services
 from connector.settings import Settings
 from connector.worker import Worker
@@ -56,6 +58,8 @@ def create_app(
         app.state.services = shared
         await shared.check_customer_types()
         stop = asyncio.Event()
+        await adopt_safely(shared)
+        policy = asyncio.create_task(follow_policy(shared, stop))
         worker = None
         if shared.settings.run_worker:
             worker = asyncio.create_task(Worker(shared).run(stop))
@@ -65,6 +69,7 @@ def create_app(
             stop.set()
             if worker is not None:
                 await worker
+            await policy
             if services is None:
                 await shared.aclose()
 
@@ -74,6 +79,7 @@ def create_app(
         Route("/api/webhooks/{event}", receive, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/graphql", admin_api(), methods=["GET", "POST"]),
         *review_routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -12,9 +12,11 @@ import click
 import uvicorn
 
 from connector.app import create_app
+from connector.cli_admin import COMMANDS
 from connector.cli_mail import digest
 from connector.errors import ConfigurationError, ErplinkError
 from connector.logs import configure_logging
+from connector.policy_sync import follow_policy
 from connector.services import open_services
 from connector.settings import Settings
 from connector.store.database import create_engine, migrate
@@ -81,7 +83,8 @@ def worker(count: int) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await asyncio.gather(*(Worker(services).run(stop) for _ in range(count)))
+            workers = [Worker(services).run(stop) for _ in range(count)]
+            await asyncio.gather(*workers, follow_policy(services, stop))
         finally:
             await services.aclose()
 
@@ -200,6 +203,8 @@ def demo(port: int, sandbox_port: int, exit_after: bool) -> None:
 
 
 main.add_command(digest)
+for _command in COMMANDS:  # admin and support commands: connector/cli_admin.py
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -22,7 +22,7 @@ import structlog
 
 from connector.evidence import gather_evidence
 from connector.linking.domains import DomainClassifier
-from connector.linking.engine import decide
+from connector.linking.engine import Approval, decide, judge
 from connector.linking.model import Customer, Decision, Evidence, LinkState, Reason
 from connector.linking.payload import customer_from_user
 from connector.linking.policy import Policy
@@ -50,6 +50,8 @@ _OPEN_STATES = frozenset(
     }
 )
 STATUS_KEY = "erp.link_status"
+# Audit actor kinds of people whose confirmation the engine honours (see Role).
+_PEOPLE = frozenset({"admin", "sales_rep", "support"})
 _LINK_KEYS = ("erp.account", "erp.price_list", "erp.strategy", "erp.linked_at")
 
 
@@ -96,6 +98,7 @@ class LinkProcessor:
         attempts = link.claim_attempts + int(new_claim)
         evidence = await gather_evidence(self.adapter, customer, self.domains)
         decision = decide(customer, evidence, self.policy, claim_attempts=attempts)
+        decision = await self._keep_persons_choice(link, customer, decision)
         decision = await self._ensure_type_exists(installation, decision)
         updated = _apply(link, customer, decision, attempts)
         record = _evidence_record(decision, evidence)
@@ -149,6 +152,28 @@ class LinkProcessor:
         if self.on_awaiting_rep and _entered_awaiting_rep(link, saved):
             await self.on_awaiting_rep(saved)
         return saved
+
+    async def _keep_persons_choice(
+        self, link: Link, customer: Customer, decision: Decision
+    ) -> Decision:
+        """A rep or admin already chose this account and only the mailbox was
+        missing: once it is proven, their choice stands instead of asking again."""
+        if (
+            link.state is not LinkState.AWAITING_EMAIL_CONFIRMATION
+            or decision.state is not LinkState.AWAITING_REP
+        ):
+            return decision
+        chosen = [
+            c for c in decision.candidates if c.account.number == link.account_number
+        ]
+        history = await self.links.history(link.id) if chosen else []
+        if not history or history[-1].actor.kind not in _PEOPLE:
+            return decision
+
+        approvals = frozenset({Approval.REP})
+        if history[-1].actor.kind == "admin":
+            approvals |= {Approval.ADMIN}
+        return judge(chosen[0], customer, self.policy, approvals=approvals)
 
     async def _ensure_type_exists(
         self, installation: Installation, decision: Decision

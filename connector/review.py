@@ -19,11 +19,8 @@ were chosen by a person entitled to decide that link.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, NoReturn
+from typing import Any
 
-import structlog
-
-from connector.errors import ErplinkError
 from connector.linking.engine import judge
 from connector.linking.model import (
     Account,
@@ -36,9 +33,18 @@ from connector.linking.model import (
 from connector.linking.payload import customer_from_user
 from connector.processing import LinkProcessor
 from connector.resync import ReviewReason, resync_link, withdrawn
-from connector.reviewer import Action, Reviewer, Role, masked
+from connector.review_access import ReviewAccess
+from connector.review_candidates import chosen as chosen_candidate
+from connector.review_errors import (
+    AlreadyDecidedError,
+    NotAllowedError,
+    RefusedError,
+    ReviewError,
+)
+from connector.review_writes import ReviewWriter
+from connector.reviewer import Action, Reviewer, Role
 from connector.store.installations import Installation, InstallationStore
-from connector.store.links import Actor, Link, LinkConflictError
+from connector.store.links import Link, LinkConflictError
 from connector.store.reviews import ReviewStore
 
 __all__ = [
@@ -53,39 +59,12 @@ __all__ = [
     "Role",
 ]
 
-log = structlog.get_logger(__name__)
-
-
-class ReviewError(ErplinkError):
-    """A review action that cannot be done as asked; `code` says why."""
-
-    code = "review_error"
-
-
-class NotAllowedError(ReviewError):
-    """The person may not do this, or not to this link."""
-
-    code = "forbidden"
-
-
-class AlreadyDecidedError(ReviewError):
-    """The link is not waiting for this decision (any more)."""
-
-    code = "already_decided"
-
-
-class RefusedError(ReviewError):
-    """The action would break a safety rule, e.g. link a blocked or unknown account."""
-
-    code = "refused"
-
 
 _WAITING_FOR: dict[Action, frozenset[LinkState]] = {
     Action.CONFIRM: frozenset({LinkState.AWAITING_REP, LinkState.AWAITING_ADMIN}),
     Action.REJECT: frozenset({LinkState.AWAITING_REP, LinkState.AWAITING_ADMIN}),
     Action.APPROVE: frozenset({LinkState.AWAITING_ADMIN}),
 }
-_MAILBOX_STRATEGIES = frozenset({Strategy.CONTACT_EMAIL, Strategy.EMAIL_DOMAIN})
 
 
 class ReviewService:
@@ -100,6 +79,8 @@ class ReviewService:
         self._processor = processor
         self._installations = installations
         self.reviews = reviews
+        self.access = ReviewAccess(processor, reviews)
+        self._writer = ReviewWriter(processor, reviews)
 
     async def get_link(self, link_id: int) -> Link:
         """The link with this id.
@@ -131,10 +112,10 @@ class ReviewService:
         """
         link = await self._open(link_id, reviewer, Action.CONFIRM, expected_version)
         if link.state is LinkState.AWAITING_ADMIN and reviewer.role is not Role.ADMIN:
-            await self._deny(reviewer, Action.CONFIRM, link, "waits for an admin")
-        candidate = _chosen(link, account)
+            await self.access.deny(reviewer, Action.CONFIRM, link, "waits for an admin")
+        candidate = chosen_candidate(link, account)
         chosen = await self._account(reviewer, Action.CONFIRM, link, candidate)
-        await self._require_owner(reviewer, Action.CONFIRM, link, [chosen])
+        await self.access.require_owner(reviewer, Action.CONFIRM, link, [chosen])
 
         found = dataclasses.replace(candidate, account=chosen)
         evidence = {"action": "confirm", "confirmed": chosen.number}
@@ -152,10 +133,10 @@ class ReviewService:
                 still unmapped.
         """
         link = await self._open(link_id, reviewer, Action.APPROVE, expected_version)
-        candidate = _chosen(link, link.account_number or None)
+        candidate = chosen_candidate(link, link.account_number or None)
         chosen = await self._account(reviewer, Action.APPROVE, link, candidate)
         if not self._processor.policy.customer_type_for(chosen.price_list):
-            await self._refuse(
+            await self.access.refuse(
                 reviewer,
                 Action.APPROVE,
                 link,
@@ -185,7 +166,7 @@ class ReviewService:
         _require_reason(reason)
         link = await self._open(link_id, reviewer, Action.REJECT, expected_version)
         if link.state is LinkState.AWAITING_ADMIN and reviewer.role is not Role.ADMIN:
-            await self._deny(reviewer, Action.REJECT, link, "waits for an admin")
+            await self.access.deny(reviewer, Action.REJECT, link, "waits for an admin")
 
         rejected = withdrawn(link, LinkState.REJECTED, ReviewReason.REJECTED)
         return await self._save(link, rejected, reviewer, "reject", reason)
@@ -244,22 +225,13 @@ class ReviewService:
     async def authorize(
         self, reviewer: Reviewer, action: Action, link: Link | None = None
     ) -> None:
-        """Raise (and record) `NotAllowedError` unless the role allows `action`.
-
-        For a rep acting on a link, the link's accounts must include one of theirs.
-        """
-        if not reviewer.may(action):
-            await self._deny(reviewer, action, link, f"a {reviewer.role} may not")
-        if link is not None and reviewer.role is Role.SALES_REP:
-            accounts = await self.accounts_of(link)
-            await self._require_owner(reviewer, action, link, accounts)
+        """Raise (and record) `NotAllowedError` unless `reviewer` may do `action`
+        (to `link`: a rep only to links of their accounts)."""
+        await self.access.authorize(reviewer, action, link)
 
     async def accounts_of(self, link: Link) -> list[Account]:
         """The ERP accounts a link names: its account and every candidate."""
-        numbers = {link.account_number, *(c["account"] for c in link.candidates)}
-        adapter = self._processor.adapter
-        found = [await adapter.account_by_number(n) for n in sorted(numbers) if n]
-        return [a for a in found if a is not None]
+        return await self.access.accounts_of(link)
 
     async def customer(
         self, installation: Installation, link: Link
@@ -294,7 +266,7 @@ class ReviewService:
         """Load the link and check the person and the link's state."""
         link = await self.reviews.link(link_id)
         if link is None:
-            await self._record(reviewer, action, None, "not_found", str(link_id))
+            await self.access.record(reviewer, action, None, "not_found", str(link_id))
             raise ReviewError(f"there is no link {link_id}", code="not_found")
         await self.authorize(reviewer, action, link)
         if expected_version is not None and expected_version != link.version:
@@ -316,30 +288,17 @@ class ReviewService:
         number = candidate.account.number
         account = await self._processor.adapter.account_by_number(number)
         if account is None:
-            await self._refuse(
+            await self.access.refuse(
                 reviewer, action, link, f"account {number!r} is unknown to the ERP"
             )
         if account.is_blocked:
-            await self._refuse(
+            await self.access.refuse(
                 reviewer,
                 action,
                 link,
                 f"account {number!r} is blocked in the ERP ({account.blocked})",
             )
         return account
-
-    async def _require_owner(
-        self,
-        reviewer: Reviewer,
-        action: Action,
-        link: Link,
-        accounts: list[Account],
-    ) -> None:
-        if reviewer.role is not Role.SALES_REP:
-            return
-        if any(a.salesperson == reviewer.rep_code for a in accounts if a.salesperson):
-            return
-        await self._deny(reviewer, action, link, "not an account of this rep")
 
     async def _judge_and_save(
         self,
@@ -366,44 +325,18 @@ class ReviewService:
         evidence: dict[str, Any],
     ) -> Link:
         """Write a person's decision; on a lost race, repair Saleor and re-raise."""
-        try:
-            saved = await self._processor.apply_decision(
-                installation,
-                link,
-                customer,
-                decision,
-                actor=_actor(reviewer),
-                evidence=evidence,
-            )
-        except LinkConflictError:
-            await self._repair_after_conflict(installation, link)
-            raise
-        _log_action(evidence["action"], reviewer, link, saved)
-        return saved
+        return await self._writer.decision(
+            installation, link, customer, decision, reviewer, evidence
+        )
 
     async def _save(
         self, link: Link, updated: Link, reviewer: Reviewer, action: str, note: str
     ) -> Link:
         installation = await self._installation(link)
         evidence = {"action": action, "note": note}
-        try:
-            saved = await self._processor.commit(
-                installation, link, updated, evidence, actor=_actor(reviewer)
-            )
-        except LinkConflictError:
-            await self._repair_after_conflict(installation, link)
-            raise
-        _log_action(action, reviewer, link, saved)
-        return saved
-
-    async def _repair_after_conflict(
-        self, installation: Installation, link: Link
-    ) -> None:
-        """The other writer won: make Saleor show what the store now holds."""
-        current = await self.reviews.link(link.id)
-        if current is not None:
-            await self._processor.write_link(installation, current)
-        log.info("review.conflict", link=link.id, version=link.version)
+        return await self._writer.change(
+            installation, link, updated, reviewer, evidence
+        )
 
     async def _installation(self, link: Link) -> Installation:
         installation = await self._installations.by_id(link.installation_id)
@@ -413,86 +346,7 @@ class ReviewService:
             )
         return installation
 
-    async def _deny(
-        self, reviewer: Reviewer, action: Action, link: Link | None, why: str
-    ) -> NoReturn:
-        await self._record(reviewer, action, link, NotAllowedError.code, why)
-        target = f"link {link.id}" if link else "this"
-        raise NotAllowedError(f"{action} of {target} is not allowed: {why}")
-
-    async def _refuse(
-        self, reviewer: Reviewer, action: Action, link: Link, why: str
-    ) -> NoReturn:
-        await self._record(reviewer, action, link, RefusedError.code, why)
-        raise RefusedError(f"{action} of link {link.id} refused: {why}")
-
-    async def _record(
-        self,
-        reviewer: Reviewer,
-        action: Action,
-        link: Link | None,
-        code: str,
-        why: str,
-    ) -> None:
-        link_id = link.id if link else None
-        await self.reviews.deny(_actor(reviewer), action.value, link_id, code, why)
-        log.warning(
-            "review.denied",
-            action=action.value,
-            role=reviewer.role.value,
-            reviewer=masked(reviewer.name),
-            link=link_id,
-            code=code,
-        )
-
-
-def _actor(reviewer: Reviewer) -> Actor:
-    return Actor(reviewer.role.value, reviewer.name)
-
-
-def _chosen(link: Link, account: str | None) -> Candidate:
-    """The stored candidate a person picked (the only one if they named none)."""
-    stored = link.candidates
-    if account is None and len(stored) == 1:
-        return _candidate(stored[0])
-    if account is None and link.account_number:
-        account = link.account_number
-    if account is None:
-        raise ReviewError(
-            f"link {link.id} has {len(stored)} candidates: name the account",
-            code="account_required",
-        )
-    for entry in stored:
-        if entry.get("account") == account:
-            return _candidate(entry)
-    raise ReviewError(
-        f"account {account!r} is not a candidate of link {link.id}",
-        code="not_a_candidate",
-    )
-
-
-def _candidate(entry: dict[str, Any]) -> Candidate:
-    """A stored candidate, with its mailbox requirement derived as the engine does."""
-    strategy = Strategy(entry.get("strategy") or Strategy.MANUAL)
-    matched = tuple(entry.get("matched") or ())
-    mailbox = strategy in _MAILBOX_STRATEGIES or "email.domain" in matched
-    account = Account(str(entry["account"]), str(entry.get("name", "")))
-    return Candidate(account, strategy, matched, mailbox)
-
 
 def _require_reason(reason: str) -> None:
     if not reason.strip():
         raise ReviewError("say why, in a few words", code="reason_required")
-
-
-def _log_action(action: str, reviewer: Reviewer, old: Link, new: Link) -> None:
-    log.info(
-        "review.action",
-        action=action,
-        role=reviewer.role.value,
-        reviewer=masked(reviewer.name),
-        link=old.id,
-        from_state=old.state.value,
-        to_state=new.state.value,
-        reason=new.reason,
-    )

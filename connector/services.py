@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connector.apikeys import ApiKeyStore
+from connector.dashboard_tokens import DashboardTokens, RepDirectory
 from connector.errors import ErplinkError
 from connector.linking.domains import DomainClassifier
 from connector.linking.policy import Policy, load_policy
@@ -23,7 +25,9 @@ from connector.settings import Settings
 from connector.store.database import create_engine, migrate, sessionmaker
 from connector.store.inbox import Inbox
 from connector.store.installations import InstallationStore
+from connector.store.jobs import JobStore
 from connector.store.links import LinkStore
+from connector.store.policies import PolicyStore
 from connector.store.reviews import ReviewStore
 from erp_adapters.base import ErpAdapter
 from erp_adapters.registry import load_adapter
@@ -49,6 +53,10 @@ class Services:
     processor: LinkProcessor
     outbox: Outbox
     review: ReviewService
+    api_keys: ApiKeyStore
+    dashboard_tokens: DashboardTokens
+    policies: PolicyStore
+    jobs: JobStore
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     missing_types: dict[str, list[str]] = field(default_factory=dict)
 
@@ -131,4 +139,10 @@ async def open_services(
         processor=processor,
         outbox=outbox,
         review=ReviewService(processor, installations, ReviewStore(sessions)),
+        api_keys=ApiKeyStore(sessions, settings.resolved_secret()),
+        dashboard_tokens=DashboardTokens(
+            installations, verifier, RepDirectory(adapter)
+        ),
+        policies=PolicyStore(sessions),
+        jobs=JobStore(sessions),
     )

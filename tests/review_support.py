@@ -45,6 +45,14 @@ async def review_demo(database_url: str, tmp_path: Path) -> AsyncIterator[Demo]:
     await running.stop()
 
 
+async def sqlite_demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """`review_demo` on SQLite only: for tests of the HTTP edge, where the store's
+    kind does not matter (the review actions themselves run on both)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'erplink.db'}"
+    async for running in review_demo(url, tmp_path):
+        yield running
+
+
 async def settled(demo: Demo, email: str, **claims: str) -> Link:
     """Create a confirmed customer (claiming an account if given), wait for its link."""
     metadata = {"erp.claimed_account": claims["account"]} if claims else None
@@ -56,6 +64,18 @@ async def settled(demo: Demo, email: str, **claims: str) -> Link:
         while True:
             link = await demo.services.links.get(installation.id, user_id)
             if link is not None and link.state not in _WAITING:
+                return link
+            await asyncio.sleep(0.02)
+
+
+async def wait_for(
+    demo: Demo, installation_id: int, user_id: str, state: LinkState
+) -> Link:
+    """The user's link, once it is in `state`."""
+    async with asyncio.timeout(SETTLE_TIMEOUT_S):
+        while True:
+            link = await demo.services.links.get(installation_id, user_id)
+            if link is not None and link.state is state:
                 return link
             await asyncio.sleep(0.02)
 

@@ -29,6 +29,8 @@ from tests.review_support import (
     review_demo,
     saleor_view,
     settled,
+    sqlite_demo,
+    wait_for,
 )
 
 ADMIN = Reviewer(Role.ADMIN, "ops-admin")
@@ -40,7 +42,15 @@ REP_JL = Reviewer(Role.SALES_REP, "j.larsen@erplink-demo.example", rep_code="JL"
 
 @pytest.fixture
 async def demo(database_url: str, tmp_path: Path) -> AsyncIterator[Demo]:
+    """On SQLite and PostgreSQL: for actions whose writes the store must get right."""
     async for running in review_demo(database_url, tmp_path):
+        yield running
+
+
+@pytest.fixture
+async def lite(tmp_path: Path) -> AsyncIterator[Demo]:
+    """On SQLite only: for rules decided before anything is written."""
+    async for running in sqlite_demo(tmp_path):
         yield running
 
 
@@ -80,26 +90,26 @@ async def test_a_rep_may_not_choose_another_reps_candidate(demo: Demo) -> None:
     ]
 
 
-async def test_a_rep_of_no_candidate_is_refused_and_audited(demo: Demo) -> None:
-    link = await settled(demo, AMBIGUOUS)
+async def test_a_rep_of_no_candidate_is_refused_and_audited(lite: Demo) -> None:
+    link = await settled(lite, AMBIGUOUS)
 
     with pytest.raises(NotAllowedError):
-        await demo.services.review.reject(link.id, REP_JL, reason="not ours")
+        await lite.services.review.reject(link.id, REP_JL, reason="not ours")
 
-    after = await demo.services.review.get_link(link.id)
+    after = await lite.services.review.get_link(link.id)
     assert after.version == link.version
-    denied = await demo.services.review.reviews.denied()
+    denied = await lite.services.review.reviews.denied()
     assert [(d.actor.name, d.action) for d in denied] == [(REP_JL.name, "reject")]
 
 
-async def test_an_ambiguous_link_needs_an_account_named(demo: Demo) -> None:
-    link = await settled(demo, AMBIGUOUS)
+async def test_an_ambiguous_link_needs_an_account_named(lite: Demo) -> None:
+    link = await settled(lite, AMBIGUOUS)
 
     with pytest.raises(ReviewError) as raised:
-        await demo.services.review.confirm(link.id, ADMIN)
+        await lite.services.review.confirm(link.id, ADMIN)
 
     assert raised.value.code == "account_required"
-    assert (await demo.services.review.get_link(link.id)).version == link.version
+    assert (await lite.services.review.get_link(link.id)).version == link.version
 
 
 async def test_a_rep_confirming_a_high_value_account_leaves_it_to_an_admin(
@@ -125,33 +135,33 @@ async def test_a_rep_confirming_a_high_value_account_leaves_it_to_an_admin(
     assert actors[-2:] == ["sales_rep", "admin"]
 
 
-async def test_only_an_admin_approves(demo: Demo) -> None:
-    link = await settled(demo, HIGH_VALUE)
+async def test_only_an_admin_approves(lite: Demo) -> None:
+    link = await settled(lite, HIGH_VALUE)
     assert link.state is LinkState.AWAITING_ADMIN
 
     for person in (SUPPORT, REP_MH):
         with pytest.raises(NotAllowedError):
-            await demo.services.review.approve(link.id, person)
+            await lite.services.review.approve(link.id, person)
 
-    assert (await demo.services.review.get_link(link.id)).version == link.version
-    assert saleor_view(demo, link.user_id)[0] == "no-pricing"
-    assert len(await demo.services.review.reviews.denied()) == 2
+    assert (await lite.services.review.get_link(link.id)).version == link.version
+    assert saleor_view(lite, link.user_id)[0] == "no-pricing"
+    assert len(await lite.services.review.reviews.denied()) == 2
 
 
 async def test_approval_of_an_unmapped_price_list_waits_for_the_mapping(
-    demo: Demo,
+    lite: Demo,
 ) -> None:
-    link = await settled(demo, UNMAPPED)
+    link = await settled(lite, UNMAPPED)
     assert (link.state, link.reason) == (
         LinkState.AWAITING_ADMIN,
         "price_list_unmapped",
     )
 
     with pytest.raises(RefusedError, match="UNMAPPED_GROUP"):
-        await demo.services.review.approve(link.id, ADMIN)
+        await lite.services.review.approve(link.id, ADMIN)
 
-    assert (await demo.services.review.get_link(link.id)).version == link.version
-    assert saleor_view(demo, link.user_id)[0] == "no-pricing"
+    assert (await lite.services.review.get_link(link.id)).version == link.version
+    assert saleor_view(lite, link.user_id)[0] == "no-pricing"
 
 
 async def test_a_rejected_customer_stays_without_prices(demo: Demo) -> None:
@@ -172,17 +182,17 @@ async def test_a_rejected_customer_stays_without_prices(demo: Demo) -> None:
         await demo.services.review.confirm(link.id, REP_AB, account="10021")
 
 
-async def test_a_stale_one_click_version_changes_nothing(demo: Demo) -> None:
-    link = await settled(demo, AMBIGUOUS)
-    await demo.services.review.confirm(link.id, REP_AB, account="10021")
+async def test_a_stale_one_click_version_changes_nothing(lite: Demo) -> None:
+    link = await settled(lite, AMBIGUOUS)
+    await lite.services.review.confirm(link.id, REP_AB, account="10021")
 
     with pytest.raises(AlreadyDecidedError) as raised:
-        await demo.services.review.reject(
+        await lite.services.review.reject(
             link.id, REP_AB, reason="changed my mind", expected_version=link.version
         )
 
     assert raised.value.code == "already_decided"
-    assert (await demo.services.review.get_link(link.id)).state is LinkState.LINKED
+    assert (await lite.services.review.get_link(link.id)).state is LinkState.LINKED
 
 
 async def test_confirm_and_reject_at_once_one_wins(demo: Demo) -> None:
@@ -247,9 +257,9 @@ async def test_support_relinks_and_unlinks(demo: Demo) -> None:
     assert notes[-2:] == ["ticket 4711", "ticket 4712"]
 
 
-async def test_support_may_not_confirm_and_a_rep_may_not_relink(demo: Demo) -> None:
-    link = await settled(demo, AMBIGUOUS)
-    review = demo.services.review
+async def test_support_may_not_confirm_and_a_rep_may_not_relink(lite: Demo) -> None:
+    link = await settled(lite, AMBIGUOUS)
+    review = lite.services.review
 
     with pytest.raises(NotAllowedError):
         await review.confirm(link.id, SUPPORT, account="10020")
@@ -304,3 +314,22 @@ async def test_resync_puts_a_now_blocked_account_on_hold(demo: Demo) -> None:
 
     assert (resynced.state, resynced.reason) == (LinkState.ON_HOLD, "account_blocked")
     assert saleor_view(demo, link.user_id)[:2] == ("no-pricing", "on_hold")
+
+
+async def test_a_reps_choice_stands_once_the_customer_confirms_their_mailbox(
+    demo: Demo,
+) -> None:
+    user_id = await demo.sandbox.register(AMBIGUOUS, "pw-123456789")
+    installation = (await demo.services.installations.all())[0]
+    link = await wait_for(demo, installation.id, user_id, LinkState.AWAITING_REP)
+
+    chosen = await demo.services.review.confirm(link.id, REP_AB, account="10021")
+    await demo.sandbox.confirm(AMBIGUOUS)
+    linked = await wait_for(demo, installation.id, user_id, LinkState.LINKED)
+
+    assert (chosen.state, chosen.account_number) == (
+        LinkState.AWAITING_EMAIL_CONFIRMATION,
+        "10021",
+    )
+    assert linked.account_number == "10021"
+    assert saleor_view(demo, user_id) == ("price-distributor", "linked", "10021")

@@ -114,6 +114,11 @@ class WebhookVerifier:
                 raise first
         verify_signature(signature, body, jwks)
 
+    async def refreshed_jwks(self, installation: Installation) -> str | None:
+        """The store's JWKS fetched again (None when fetched too recently or failed);
+        also used for dashboard tokens, which Saleor signs with the same key."""
+        return await self._refetch(installation)
+
     async def _refetch(self, installation: Installation) -> str | None:
         last = self._last_fetch.get(installation.id, 0.0)
         if time.monotonic() - last < self._interval:

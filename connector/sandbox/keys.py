@@ -11,6 +11,7 @@ import hashlib
 import json
 from typing import Any
 
+import jwt
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -83,6 +84,12 @@ class SigningKey:
             "typ": "JWT",
         }
         return canonical_json(header)
+
+    def sign_jwt(self, claims: dict[str, Any]) -> str:
+        """Sign ``claims`` as a compact RS256 JWT with this key's ``kid``."""
+        return jwt.encode(
+            claims, self._private_key, algorithm="RS256", headers={"kid": self.kid}
+        )
 
     def sign(self, body: bytes) -> str:
         """Sign ``body`` as a detached JWS with an unencoded payload.

@@ -81,6 +81,10 @@ class SandboxSaleor(CustomerControls):
         """Sign ``body`` as Saleor signs a webhook (detached JWS, RS256)."""
         return self._key.sign(body)
 
+    def sign_jwt(self, claims: dict[str, Any]) -> str:
+        """Sign a JWT (a dashboard token) with the current key, as Saleor does."""
+        return self._key.sign_jwt(claims)
+
     def rotate_key(self) -> None:
         """Replace the key: JWKS and signatures (including retries) switch at once."""
         self._key = SigningKey()
