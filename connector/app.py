@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from connector.admin.endpoint import admin_api
+from connector.mail.dispatch import run_mail
 from connector.mail.pages import routes as review_routes
 from connector.policy_sync import adopt_safely, follow_policy
 from connector.services import Services, open_services
@@ -60,6 +61,7 @@ def create_app(
         stop = asyncio.Event()
         await adopt_safely(shared)
         policy = asyncio.create_task(follow_policy(shared, stop))
+        mail = asyncio.create_task(run_mail(shared, stop))
         worker = None
         if shared.settings.run_worker:
             worker = asyncio.create_task(Worker(shared).run(stop))
@@ -70,6 +72,7 @@ def create_app(
             if worker is not None:
                 await worker
             await policy
+            await mail
             if services is None:
                 await shared.aclose()
 

@@ -20,8 +20,6 @@ from datetime import timedelta
 import structlog
 
 from connector.errors import ErplinkError
-from connector.mail.dispatch import MailDispatcher
-from connector.mail.smtp import mail_enabled
 from connector.services import Services
 from connector.store.inbox import InboxItem
 
@@ -46,9 +44,6 @@ class Worker:
         """Claim and process until `stop` is set."""
         settings = self.services.settings
         log.info("worker.started", worker=self.name)
-        mail = None
-        if mail_enabled(settings):  # the outbox is drained beside the inbox
-            mail = asyncio.create_task(MailDispatcher(self.services).run(stop))
         while not stop.is_set():
             processed = await self.run_once()
             if processed:
@@ -57,8 +52,6 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.worker_poll_s):
                     await _first(stop.wait(), self.services.wakeup.wait())
-        if mail is not None:
-            await mail
         log.info("worker.stopped", worker=self.name)
 
     async def run_once(self) -> int:
