@@ -15,6 +15,7 @@ from starlette.routing import Route
 from connector.admin.endpoint import admin_api
 from connector.campaigns.logins import start_login_refresh
 from connector.campaigns.metrics import metrics
+from connector.mail.dispatch import run_mail
 from connector.mail.pages import routes as review_routes
 from connector.policy_sync import adopt_safely, follow_policy
 from connector.services import Services, open_services
@@ -82,6 +83,7 @@ def create_app(
         stop = asyncio.Event()
         await adopt_safely(shared)
         policy = asyncio.create_task(follow_policy(shared, stop))
+        mail = asyncio.create_task(run_mail(shared, stop))
         worker = None
         if shared.settings.run_worker:
             worker = asyncio.create_task(Worker(shared).run(stop))
@@ -95,6 +97,7 @@ def create_app(
             await policy
             if refresher is not None:
                 await refresher
+            await mail
             if services is None:
                 await shared.aclose()
 

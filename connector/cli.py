@@ -19,6 +19,7 @@ from connector.cli_mail import digest
 from connector.cli_soap import erp_mock
 from connector.errors import ConfigurationError, ErplinkError
 from connector.logs import configure_logging
+from connector.mail.dispatch import run_mail
 from connector.policy_sync import follow_policy
 from connector.services import open_services
 from connector.settings import Settings
@@ -87,7 +88,9 @@ def worker(count: int) -> None:
             loop.add_signal_handler(sig, stop.set)
         try:
             workers = [Worker(services).run(stop) for _ in range(count)]
-            await asyncio.gather(*workers, follow_policy(services, stop))
+            await asyncio.gather(
+                *workers, follow_policy(services, stop), run_mail(services, stop)
+            )
         finally:
             await services.aclose()
 

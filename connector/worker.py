@@ -24,8 +24,6 @@ from datetime import timedelta
 import structlog
 
 from connector.errors import ErplinkError
-from connector.mail.dispatch import MailDispatcher
-from connector.mail.smtp import mail_enabled
 from connector.services import Services
 from connector.store.inbox import InboxItem
 from erp_adapters.resilience import ErpCircuitOpenError
@@ -58,9 +56,6 @@ class Worker:
         """
         settings = self.services.settings
         log.info("worker.started", worker=self.name)
-        mail = None
-        if mail_enabled(settings):  # the outbox is drained beside the inbox
-            mail = asyncio.create_task(MailDispatcher(self.services).run(stop))
         while not stop.is_set():
             free = settings.worker_concurrency - len(self._running)
             if free > 0 and self._start(await self._claim(free)):
@@ -73,8 +68,6 @@ class Worker:
                 async with asyncio.timeout(settings.worker_poll_s):
                     await _first(*waits)
         await asyncio.gather(*self._running)
-        if mail is not None:
-            await mail
         log.info("worker.stopped", worker=self.name)
 
     async def run_once(self) -> int:

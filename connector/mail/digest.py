@@ -21,7 +21,7 @@ REASONS = {
     "price_list_unmapped": "price list without a customer type",
     "customer_type_missing": "customer type missing in the store",
 }
-CLI_HINT = "erplink digest (lists them)"
+CLI_HINT = "erplink show <customer e-mail>"
 
 
 def digest_period(moment: datetime, interval_s: float) -> int:

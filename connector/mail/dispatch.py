@@ -5,6 +5,12 @@ first, the mail goes out afterwards. Each round it queues what is due (rep mails
 hook missed, this period's digest), claims due rows and sends them. An SMTP or ERP
 failure puts the row back with backoff and leaves every link as it is; after
 `mail_max_attempts` the row is `dead` and logged.
+
+Each rep's mail is recorded on the row right after the SMTP server took it, so a
+retry skips the reps who have theirs. A process that dies between the two sends
+that one mail again when the lease runs out: SMTP cannot be asked whether it took
+a mail, so the choice is between a rare second mail and a rare lost one, and a rep
+who never hears of a link is the worse outcome.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from connector.mail.outbox import (
     digest_key,
 )
 from connector.mail.rep_mail import rep_message, rep_requests
-from connector.mail.smtp import send_mail
+from connector.mail.smtp import mail_enabled, send_mail
 from connector.mail.tokens import signer_for
 from connector.services import Services
 from connector.store.clock import now
@@ -41,6 +47,12 @@ def retry_delay(attempts: int, base_s: float, max_s: float) -> timedelta:
     """Exponential backoff with jitter (0.5x to 1.5x), capped at `max_s`."""
     delay = min(max_s, base_s * 2 ** max(attempts - 1, 0))
     return timedelta(seconds=delay * random.uniform(0.5, 1.5))
+
+
+async def run_mail(services: Services, stop: asyncio.Event) -> None:
+    """The mail task of a process that runs workers; returns at once without mail."""
+    if services.settings.run_worker and mail_enabled(services.settings):
+        await MailDispatcher(services).run(stop)
 
 
 class MailDispatcher:

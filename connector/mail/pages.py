@@ -91,6 +91,11 @@ UNAVAILABLE = Outcome(
     "again in a few minutes.",
     503,
 )
+REJECTED = Outcome(
+    "Rejected",
+    "The web account stays without prices; support can see your decision.",
+    200,
+)
 NOT_POSSIBLE = Outcome(
     "Not possible",
     "This decision cannot be made from the e-mail; nothing was changed. An admin "
@@ -142,7 +147,11 @@ async def show(request: Request) -> HTMLResponse:
         return _page(checked)
 
     review, link = checked
-    found = await candidate_accounts(link, services.adapter)
+    try:
+        found = await candidate_accounts(link, services.adapter)
+    except ErplinkError as exc:  # the ERP is down: say so, the link stays as it is
+        log.warning("review.page_unavailable", link=link.id, error=exc.code)
+        return _page(UNAVAILABLE)
     shown = "Confirm this account" if review.action is Action.CONFIRM else "Reject"
     candidates = tuple(candidate_view(entry, account) for entry, account in found)
     body = render(
@@ -200,40 +209,42 @@ async def _check(services: Services, token: str) -> tuple[ReviewToken, Link] | O
 
 
 async def _decide(services: Services, review: ReviewToken, reason: str) -> Outcome:
-    reviewer = Reviewer(
-        role=Role.SALES_REP,
-        name=f"rep {review.rep_code} (e-mail link)",
-        rep_code=review.rep_code,
-    )
+    """Act, and turn what the review actions said into a page."""
     try:
-        if review.action is Action.CONFIRM:
-            link = await services.review.confirm(
-                review.link_id,
-                reviewer,
-                account=review.account,
-                expected_version=review.version,
-            )
-            return confirmed(link)
-        await services.review.reject(
-            review.link_id,
-            reviewer,
-            reason=reason or "rejected from the rep e-mail",
-            expected_version=review.version,
-        )
-    except LinkConflictError:
+        return await _act_on(services, review, reason)
+    except (LinkConflictError, AlreadyDecidedError):
+        # The link was open at this version a moment ago (`_check`): whoever
+        # decided in between clicked at the same time.
         return CONFLICT
-    except AlreadyDecidedError:
-        return already_decided(await services.review.get_link(review.link_id))
     except (NotAllowedError, RefusedError) as exc:
         return Outcome("Not possible", str(exc), 403)
     except ErplinkError as exc:
         log.warning("review.mail_action_failed", link=review.link_id, error=exc.code)
         return UNAVAILABLE if exc.transient else NOT_POSSIBLE
-    return Outcome(
-        "Rejected",
-        "The web account stays without prices; support can see your decision.",
-        200,
+
+
+async def _act_on(services: Services, review: ReviewToken, reason: str) -> Outcome:
+    reviewer = Reviewer(
+        role=Role.SALES_REP,
+        name=f"rep {review.rep_code} (e-mail link)",
+        rep_code=review.rep_code,
     )
+    if review.action is Action.CONFIRM:
+        link = await services.review.confirm(
+            review.link_id,
+            reviewer,
+            account=review.account,
+            expected_version=review.version,
+        )
+        return confirmed(link)
+
+    await services.review.reject(
+        review.link_id,
+        reviewer,
+        reason=reason or "rejected from the rep e-mail",
+        expected_version=review.version,
+    )
+    return REJECTED
 
 
 def _page(outcome: Outcome) -> HTMLResponse:

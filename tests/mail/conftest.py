@@ -57,7 +57,11 @@ async def mail_demo(
 
 
 async def register(demo: Demo, email: str) -> Link:
-    """Register one of the demo's customers and wait until its link settles."""
+    """Register one of the demo's customers and wait until its event is processed.
+
+    Processing ends after the link is stored and the outbox hook ran, so a test
+    sees the queued mail as soon as this returns.
+    """
     customer = next(c for c in CUSTOMERS if c.email == email)
     user_id = await customer.register(demo.sandbox, email)
     demo.user_ids[email] = user_id
@@ -65,6 +69,8 @@ async def register(demo: Demo, email: str) -> Link:
     async with asyncio.timeout(SETTLED_TIMEOUT_S):
         while True:
             link = await demo.services.links.get(installation.id, user_id)
-            if link is not None and link.state not in _WAITING:
+            counts = await demo.services.inbox.counts()
+            busy = counts.get("pending", 0) + counts.get("processing", 0)
+            if link is not None and link.state not in _WAITING and not busy:
                 return link
             await asyncio.sleep(0.05)
