@@ -135,6 +135,8 @@ def _progress_bar(stage: str, total: int) -> Callable[[int], None]:
     bar = click.progressbar(length=total, label=f"{stage:<9}", file=stream)
     bar.render_progress()
     done = 0
+    if total == 0:
+        bar.render_finish()
 
     def advance(steps: int) -> None:
         nonlocal done

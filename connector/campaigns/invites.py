@@ -23,7 +23,7 @@ _BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
-class Invite:
+class IssuedInvite:
     """One stored invitation."""
 
     id: str
@@ -45,20 +45,20 @@ class InviteStore:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def issue(self, invites: Sequence[Invite]) -> list[Invite]:
+    async def issue(self, invites: Sequence[IssuedInvite]) -> list[IssuedInvite]:
         """Store the invites not stored yet; return every one as stored.
 
         Ids already present keep their stored fields (their expiry above all),
         which makes a rerun of a campaign reproduce its tokens.
         """
-        stored: dict[str, Invite] = {}
+        stored: dict[str, IssuedInvite] = {}
         for start in range(0, len(invites), _BATCH):
             batch = invites[start : start + _BATCH]
             stored |= await self._issue_batch(batch)
 
         return [stored[invite.id] for invite in invites]
 
-    async def get(self, invite_id: str) -> Invite | None:
+    async def get(self, invite_id: str) -> IssuedInvite | None:
         """The invite with this id, or None."""
         async with self._sessions() as session:
             row = await session.get(InviteRow, invite_id)
@@ -89,7 +89,7 @@ class InviteStore:
         current = await self.get(invite_id)
         return current is not None and current.redeemed_user_id == user_id
 
-    async def campaign(self, installation_id: int, campaign: str) -> list[Invite]:
+    async def campaign(self, installation_id: int, campaign: str) -> list[IssuedInvite]:
         """Every invite of one campaign, by id."""
         query = (
             select(InviteRow)
@@ -103,14 +103,16 @@ class InviteStore:
             rows = (await session.scalars(query)).all()
         return [_invite(row) for row in rows]
 
-    async def _issue_batch(self, batch: Sequence[Invite]) -> dict[str, Invite]:
+    async def _issue_batch(
+        self, batch: Sequence[IssuedInvite]
+    ) -> dict[str, IssuedInvite]:
         """One transaction: read the stored ones, insert the rest (Core, not ORM
         objects: a campaign is a hundred thousand rows)."""
         ids = [invite.id for invite in batch]
         async with self._sessions.begin() as session:
             query = select(*_COLUMNS).where(InviteRow.id.in_(ids))
             existing = {
-                r.id: Invite(**r._asdict()) for r in await session.execute(query)
+                r.id: IssuedInvite(**r._asdict()) for r in await session.execute(query)
             }
             fresh = {i.id: i for i in batch if i.id not in existing}
             if fresh:
@@ -139,7 +141,7 @@ _COLUMNS = tuple(
 )
 
 
-def _values(invite: Invite, moment: datetime) -> dict[str, object]:
+def _values(invite: IssuedInvite, moment: datetime) -> dict[str, object]:
     return {
         "id": invite.id,
         "installation_id": invite.installation_id,
@@ -155,8 +157,8 @@ def _values(invite: Invite, moment: datetime) -> dict[str, object]:
     }
 
 
-def _invite(row: InviteRow) -> Invite:
-    return Invite(
+def _invite(row: InviteRow) -> IssuedInvite:
+    return IssuedInvite(
         id=row.id,
         installation_id=row.installation_id,
         campaign=row.campaign,

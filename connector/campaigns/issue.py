@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from connector.campaigns.invites import Invite, InviteStore
+from connector.campaigns.invites import InviteStore, IssuedInvite
 from connector.campaigns.mailmerge import MailMergeRow, write_mail_merge
 from connector.campaigns.periods import Period
 from connector.campaigns.qrcodes import write_qr_codes
@@ -215,10 +215,10 @@ def _plan(
     accounts: Sequence[Account],
     contacts: dict[str, list[Contact]],
     today: date,
-) -> list[Invite]:
+) -> list[IssuedInvite]:
     tag = installation_tag(installation.api_url)
     expires = request.expires.after(today)
-    planned: dict[str, Invite] = {}
+    planned: dict[str, IssuedInvite] = {}
     for account in accounts:
         rep = request.rep or account.salesperson
         people = [("", InviteSource.INVOICE_QR)] + [
@@ -228,7 +228,7 @@ def _plan(
             invite_id = token_id(tag, request.name, account.number, email)
             planned.setdefault(
                 invite_id,
-                Invite(
+                IssuedInvite(
                     invite_id,
                     installation.id,
                     request.name,
@@ -243,9 +243,9 @@ def _plan(
 
 
 async def _store(
-    store: InviteStore, planned: list[Invite], advance: Callable[[int], None]
-) -> list[Invite]:
-    stored: list[Invite] = []
+    store: InviteStore, planned: list[IssuedInvite], advance: Callable[[int], None]
+) -> list[IssuedInvite]:
+    stored: list[IssuedInvite] = []
     for start in range(0, len(planned), _STORE_BATCH):
         batch = planned[start : start + _STORE_BATCH]
         stored.extend(await store.issue(batch))
@@ -255,12 +255,12 @@ async def _store(
 
 def _link_signer(
     request: CampaignRequest, installation: Installation, key: bytes
-) -> Callable[[Invite], str]:
+) -> Callable[[IssuedInvite], str]:
     tag = installation_tag(installation.api_url)
     return lambda invite: _link(request, sign(_claims(invite, tag), key))
 
 
-def _claims(invite: Invite, tag: str) -> InviteClaims:
+def _claims(invite: IssuedInvite, tag: str) -> InviteClaims:
     return InviteClaims(
         token_id=invite.id,
         installation=tag,
@@ -280,7 +280,7 @@ def _link(request: CampaignRequest, token: str) -> str:
 def _mail_merge_rows(
     accounts: Sequence[Account],
     contacts: dict[str, list[Contact]],
-    stored: Sequence[Invite],
+    stored: Sequence[IssuedInvite],
     links: dict[str, str],
 ) -> list[MailMergeRow]:
     """A row per contact; an account without contacts gets its account-wide link."""

@@ -61,18 +61,24 @@ def write_chart(funnel: Funnel, path: Path) -> Path:
     from matplotlib import pyplot
 
     months = [m.month for m in funnel.months]
+    horizon = list(range(1, max(12, months[-1]) + 1))
     figure, axes = pyplot.subplots(figsize=(8, 4.5))
     for status, colour in zip(funnel.goals, ("C0", "C1", "C2"), strict=True):
-        name = status.goal.name
-        shares = [m.shares()[name] for m in funnel.months]
+        goal = status.goal
+        shares = [m.shares()[goal.name] for m in funnel.months]
         if all(s is not None for s in shares):
             axes.plot(months, [100 * (s or 0) for s in shares], "o-", color=colour,
-                      label=GOAL_TITLES[name])  # fmt: skip
-        ramp = [100 * status.goal.expected(m) for m in months]
-        axes.plot(months, ramp, "--", color=colour, alpha=0.5)
+                      label=GOAL_TITLES[goal.name])  # fmt: skip
+        ramp = [100 * goal.expected(m) for m in horizon]
+        axes.plot(horizon, ramp, "--", color=colour, alpha=0.5)
+        axes.plot([goal.by_month], [100 * goal.share], "*", color=colour, ms=12)
+    axes.set_xticks(horizon)
+    axes.set_ylim(0, 100)
     axes.set_xlabel("month since launch")
     axes.set_ylabel("%")
-    axes.set_title(f"Adoption since {funnel.launch.isoformat()} (dashed: goals)")
+    axes.set_title(
+        f"Adoption since {funnel.launch.isoformat()} (dashed: goal ramps, stars: goals)"
+    )
     axes.legend(loc="upper left")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)

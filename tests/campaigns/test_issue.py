@@ -105,11 +105,17 @@ async def test_active_within_keeps_only_accounts_that_ordered_recently(
     recent = {
         a.number
         for a in accounts
-        if not a.is_blocked and a.last_order and a.last_order >= date(2026, 9, 4)
+        if not a.is_blocked
+        and a.salesperson == "MH"
+        and a.last_order
+        and a.last_order >= date(2026, 9, 4)
     }
 
     result = await run(
-        request(tmp_path, active_within=Period(3, "m")), installation, erp, invite_store
+        request(tmp_path, active_within=Period(3, "m"), rep="MH"),
+        installation,
+        erp,
+        invite_store,
     )
 
     assert {r["account"] for r in rows(result.mail_merge)} == recent
@@ -134,18 +140,30 @@ async def test_an_interrupted_run_rerun_gives_the_same_tokens_and_no_duplicates(
 
     with pytest.raises(KeyboardInterrupt):
         await run(
-            request(tmp_path), installation, erp, invite_store, progress=interrupting
+            request(tmp_path, rep="SK"),
+            installation,
+            erp,
+            invite_store,
+            progress=interrupting,
         )
     partial = await invite_store.campaign(installation.id, "spring")
     assert len(partial) == 50
     assert not (tmp_path / "invites.csv").exists()
 
     first = await run(
-        request(tmp_path), installation, erp, invite_store, today=date(2026, 12, 5)
+        request(tmp_path, rep="SK"),
+        installation,
+        erp,
+        invite_store,
+        today=date(2026, 12, 5),
     )
     first_csv = first.mail_merge.read_bytes()
     second = await run(
-        request(tmp_path), installation, erp, invite_store, today=date(2026, 12, 6)
+        request(tmp_path, rep="SK"),
+        installation,
+        erp,
+        invite_store,
+        today=date(2026, 12, 6),
     )
 
     stored = await invite_store.campaign(installation.id, "spring")

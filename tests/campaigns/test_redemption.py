@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from connector.campaigns.invites import Invite, InviteStore
+from connector.campaigns.invites import InviteStore, IssuedInvite
 from connector.campaigns.redemption import InviteChecker
 from connector.campaigns.tokens import (
     InviteClaims,
@@ -44,7 +44,7 @@ def claims_for(installation: Installation, **changes: object) -> InviteClaims:
 
 
 async def issued(store: InviteStore, claims: InviteClaims, installation_id: int) -> str:
-    invite = Invite(
+    invite = IssuedInvite(
         claims.token_id,
         installation_id,
         claims.campaign,
