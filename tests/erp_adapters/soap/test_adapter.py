@@ -361,3 +361,22 @@ async def test_failed_shared_search_fails_every_caller(
     running.mock.switches.reply = Reply.NORMAL
     again = await gather_evidence(adapter, customer, DomainClassifier(()))
     assert again.contact is not None
+
+
+async def test_record_not_found_fault_is_none_on_read_and_transient_on_paging(
+    running: RunningMock, adapter: SoapAdapter
+) -> None:
+    # given
+    running.mock.switches.reply = Reply.NOT_FOUND_FAULT
+
+    # when
+    found = await adapter.account_by_number("10000")
+    with pytest.raises(ErpUnavailableError) as raised:
+        [a async for a in adapter.accounts_changed_since(None)]
+
+    # then
+    assert found is None
+    assert raised.value.message == (
+        "the soap ERP adapter lost its place paging the Customer page (the "
+        "bookmarked record is gone); retry later"
+    )
