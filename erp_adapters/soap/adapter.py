@@ -16,6 +16,7 @@ WS-Security UsernameToken), `timeout_s` (10), `connect_timeout_s` (5), `page_siz
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from zeep.wsse.username import UsernameToken
 
 from connector.linking.domains import registrable_domain
 from connector.linking.model import Account, Contact
-from erp_adapters.base import ErpMisconfiguredError, Health
+from erp_adapters.base import ErpError, ErpMisconfiguredError, Health
 from erp_adapters.soap import criteria, records
 from erp_adapters.soap.client import PageClient
 from erp_adapters.soap.search import EmailSearch, Found, pages
@@ -36,6 +37,7 @@ OPTIONS = ("url", "username", "password", "auth", "timeout_s", "connect_timeout_
            "page_size", "max_connections")  # fmt: skip
 NUMBERS_PER_CALL = 20
 HEALTH_COUNT_CAP = 20_000
+HEALTH_COUNT_TTL_S = 300.0
 
 
 class SoapAdapter:
@@ -91,6 +93,7 @@ class SoapAdapter:
             for page, http in zip(("Customer", "Contact"), self._http, strict=True)
         )
         self._root = root
+        self._counted: tuple[float, int | None] | None = None
         self._search = EmailSearch(self._customers, self._contacts, page_size)
 
     @classmethod
@@ -211,15 +214,35 @@ class SoapAdapter:
             yield records.account(record)
 
     async def health(self) -> Health:
-        """Ok with the account count when the Customer page answers (counted up to
-        `HEALTH_COUNT_CAP`; beyond it the count is None)."""
-        count = 0
-        async for _record in pages(self._customers, [], 1000):
-            count += 1
-            if count >= HEALTH_COUNT_CAP:
-                detail = f"{self._root}: more than {HEALTH_COUNT_CAP} accounts"
-                return Health(True, None, detail)
+        """Ok with the account count when the Customer page answers; not ok, with
+        the reason, when it does not (never raises: `/readyz` reports it).
+
+        Counting reads every account, so the count is kept `HEALTH_COUNT_TTL_S`;
+        in between one record is read to see that the ERP still answers. Beyond
+        `HEALTH_COUNT_CAP` accounts the count is None.
+        """
+        try:
+            count = await self._account_count()
+        except ErpError as exc:
+            _log.warning("erp.health_failed", adapter=self.name, error=exc.code)
+            return Health(False, None, f"{self._root}: {exc.message}")
+        if count is None:
+            return Health(True, None, f"{self._root}: over {HEALTH_COUNT_CAP} accounts")
         return Health(True, count, f"{self._root}: {count} accounts")
+
+    async def _account_count(self) -> int | None:
+        now = time.monotonic()
+        if self._counted is not None and now - self._counted[0] < HEALTH_COUNT_TTL_S:
+            await self._customers.read_multiple([], size=1)
+            return self._counted[1]
+        count: int | None = 0
+        async for _record in pages(self._customers, [], 1000):
+            count = (count or 0) + 1
+            if count >= HEALTH_COUNT_CAP:
+                count = None
+                break
+        self._counted = (now, count)
+        return count
 
     async def close(self) -> None:
         """Closes the HTTP connection pool."""

@@ -185,13 +185,32 @@ async def test_erp_in_outage_is_unavailable(
 
     # when
     with pytest.raises(ErpUnavailableError) as raised:
-        await adapter.health()
+        await adapter.account_by_number("10000")
+    health = await adapter.health()
 
     # then
     assert raised.value.transient is True
     assert raised.value.message.endswith(
         "answered HTTP 503 with an error page, not SOAP"
     )
+    assert (health.ok, health.accounts) == (False, None)
+    assert health.detail == f"{running.url}: {raised.value.message}"
+
+
+async def test_health_counts_once_then_only_probes(
+    running: RunningMock, adapter: SoapAdapter
+) -> None:
+    # given
+    calls = running.mock.calls
+
+    # when
+    first = await adapter.health()
+    second = await adapter.health()
+
+    # then: one call counts the 18 accounts, the next only reads one record
+    assert (first.ok, first.accounts) == (True, 18)
+    assert second == first
+    assert running.mock.calls == calls + 2
 
 
 async def test_erp_down_is_unavailable(running: RunningMock) -> None:
