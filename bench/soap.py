@@ -240,6 +240,14 @@ async def run_and_report(out: Path) -> list[str]:
     return lines
 
 
+def report(out: Path) -> list[str]:
+    """Runs `run_and_report` on uvloop, the loop `erplink serve` (uvicorn's
+    `loop="auto"`) gives its in-process worker."""
+    import uvloop
+
+    return uvloop.run(run_and_report(out))
+
+
 def main(argv: list[str] | None = None) -> None:
     """The mock ERP's process: serve the pages on an inherited socket."""
     import uvicorn
