@@ -29,7 +29,7 @@ from connector.linking.model import Account, Contact
 from erp_adapters.base import ErpError, ErpMisconfiguredError, Health
 from erp_adapters.soap import criteria, records
 from erp_adapters.soap.client import PageClient
-from erp_adapters.soap.search import EmailSearch, Found, pages
+from erp_adapters.soap.search import MAX_MATCHES, EmailSearch, Found, pages
 
 _log = structlog.get_logger(__name__)
 
@@ -197,7 +197,10 @@ class SoapAdapter:
         await asyncio.sleep(0)
         domain = _domain_of(address)
         if domain and self._search.in_flight(domain):
-            return await self._search(domain)
+            accounts, contacts = await self._search(domain)
+            if max(len(accounts), len(contacts)) < MAX_MATCHES:
+                return accounts, contacts
+            # a domain too large to read whole may miss the address: ask for it
         return await self._search(address)
 
     async def accounts_changed_since(

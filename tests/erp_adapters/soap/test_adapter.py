@@ -399,3 +399,23 @@ async def test_record_not_found_fault_is_none_on_read_and_transient_on_paging(
         "the soap ERP adapter lost its place paging the Customer page (the "
         "bookmarked record is gone); retry later"
     )
+
+
+async def test_capped_domain_search_falls_back_to_the_address(
+    running: RunningMock, adapter: SoapAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a cap of one record, so the domain search sees 10020 only
+    monkeypatch.setattr("erp_adapters.soap.search.MAX_MATCHES", 1)
+    monkeypatch.setattr("erp_adapters.soap.adapter.MAX_MATCHES", 1)
+    customer = Customer("user-1", "sued@hansen-gruppe.de", is_confirmed=True)
+    calls = running.mock.calls
+
+    # when
+    evidence = await gather_evidence(adapter, customer, DomainClassifier(()))
+
+    # then: the address's own search (2 calls) found its account, beside the
+    # domain search (2 calls) and the account of the domain's contact (1 call)
+    assert evidence.contact_account is not None
+    assert evidence.contact_account.number == "10021"
+    assert [a.number for a in evidence.domain_accounts] == ["10020", "10021"]
+    assert running.mock.calls == calls + 5
