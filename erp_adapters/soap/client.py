@@ -14,9 +14,9 @@ customers' e-mail addresses).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,6 +33,7 @@ from erp_adapters.base import (
     ErpUnauthorizedError,
     ErpUnavailableError,
 )
+from erp_adapters.soap.replies import ReplyReader
 
 _log = structlog.get_logger(__name__)
 
@@ -40,6 +41,7 @@ WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
 NAV_EXCEPTION = re.compile(r"Microsoft\.Dynamics\.Nav\.Types\.Exceptions\.(\w+)")
 _EMAIL = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>]+")
 FAULTSTRING_CHARS = 200
+_Read = TypeVar("_Read")
 
 
 class _HttpStatusError(Exception):
@@ -94,8 +96,13 @@ class PageClient:
             client = zeep.AsyncClient(
                 str(WSDL_DIR / f"{page.lower()}.wsdl"),
                 transport=_NavTransport(client=http, wsdl_client=wsdl_client),
+                # raw replies, read by `replies.py`; set for good at start, as
+                # `client.settings(...)` is thread-local and not task-safe
                 settings=zeep.Settings(
-                    forbid_external=True, forbid_dtd=True, xml_huge_tree=False
+                    forbid_external=True,
+                    forbid_dtd=True,
+                    xml_huge_tree=False,
+                    raw_response=True,
                 ),
                 wsse=wsse,
             )
@@ -104,11 +111,12 @@ class PageClient:
         namespace = f"urn:microsoft-dynamics-schemas/page/{page.lower()}"
         binding = client.wsdl.bindings[f"{{{namespace}}}{page}_Binding"]
         self._service = AsyncServiceProxy(client, binding, address=address)
+        self._replies = ReplyReader(client, page)
 
     async def read(self, number: str) -> Any | None:
         """The record with this `No`, or None (NAV answers an empty result)."""
         try:
-            return await self._call("Read", No=number)
+            return await self._call("Read", self._replies.read, No=number)
         except _RecordNotFound:
             return None
 
@@ -122,20 +130,26 @@ class PageClient:
         """One page of records meeting every filter, after `bookmark`."""
         arguments = [{"Field": name, "Criteria": value} for name, value in filters]
         try:
-            result = await self._call(
-                "ReadMultiple", filter=arguments, bookmarkKey=bookmark, setSize=size
+            return await self._call(
+                "ReadMultiple",
+                self._replies.read_multiple,
+                filter=arguments,
+                bookmarkKey=bookmark,
+                setSize=size,
             )
         except _RecordNotFound as exc:
             raise ErpUnavailableError(
                 f"the {self._adapter} ERP adapter lost its place paging the "
                 f"{self.page} page (the bookmarked record is gone); retry later"
             ) from exc
-        # an empty result is None in zeep, a list wrapper otherwise
-        return list(result) if result is not None else []
 
-    async def _call(self, operation: str, **arguments: Any) -> Any:
+    async def _call(
+        self, operation: str, read: Callable[[Any], _Read], **arguments: Any
+    ) -> _Read:
+        """Sends the operation and reads its reply, failures as adapter errors."""
         try:
-            return await getattr(self._service, operation)(**arguments)
+            response = await getattr(self._service, operation)(**arguments)
+            return read(response)
         except zeep.exceptions.Fault as exc:
             raise self._fault(exc) from exc
         except zeep.exceptions.TransportError as exc:
