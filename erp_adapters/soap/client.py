@@ -42,6 +42,8 @@ NAV_EXCEPTION = re.compile(r"Microsoft\.Dynamics\.Nav\.Types\.Exceptions\.(\w+)"
 _EMAIL = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>]+")
 FAULTSTRING_CHARS = 200
 _Read = TypeVar("_Read")
+# what a request sent on a connection the server has closed fails with
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 class _HttpStatusError(Exception):
@@ -53,14 +55,23 @@ class _HttpStatusError(Exception):
 
 
 class _NavTransport(AsyncTransport):
-    """zeep's async transport, refusing error replies that are not XML.
+    """zeep's async transport, lean, retrying a dropped connection once.
 
-    zeep turns an HTML error page into `Fault("Unknown fault occured")`, losing the
-    HTTP status; here such a reply fails with its status instead.
+    The httpx reply is returned as it is (zeep's copy into a `requests.Response`
+    reads the reply's cookies a second time, the largest cost left per call), for
+    `replies.py` to read. An error reply that is not XML fails with its HTTP status
+    (zeep would turn it into `Fault("Unknown fault occured")`). A connection the ERP
+    closed while it sat idle in the pool fails the next request sent on it; as every
+    call is a read, it is sent once more, on a new connection.
     """
 
     async def post_xml(self, address: str, envelope: Any, headers: Any) -> Any:
-        response = await super().post_xml(address, envelope, headers)
+        message = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+        try:
+            response = await self.client.post(address, content=message, headers=headers)
+        except _DROPPED as exc:
+            _log.info("erp.soap.connection_retried", error=type(exc).__name__)
+            response = await self.client.post(address, content=message, headers=headers)
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         if response.status_code >= 400 and response.content and "xml" not in media_type:
             raise _HttpStatusError(response.status_code)
