@@ -63,22 +63,28 @@ class ReplyReader:
         }
         self._blank = dict.fromkeys(name for name, _ in self._fields.values())
         self._record = f"{{{namespace}}}{page}"
-        self._read = f"{{{namespace}}}Read_Result/{self._record}"
-        self._multiple = (
-            f"{{{namespace}}}ReadMultiple_Result/{{{namespace}}}ReadMultiple_Result"
-        )
+        self._read = f"{{{namespace}}}Read_Result"
+        self._multiple = f"{{{namespace}}}ReadMultiple_Result"
 
     def read(self, response: Any) -> SimpleNamespace | None:
         """The record of a `Read` reply, or None when the result is empty."""
-        found = self._body(response).find(self._read)
+        found = self._result(response, self._read).find(self._record)
         return None if found is None else self._fields_of(found)
 
     def read_multiple(self, response: Any) -> list[SimpleNamespace]:
         """The records of a `ReadMultiple` reply, in the order sent."""
-        result = self._body(response).find(self._multiple)
-        if result is None:
+        # NAV names the list inside the result as the result; empty, it is left out
+        listed = self._result(response, self._multiple).find(self._multiple)
+        if listed is None:
             return []
-        return [self._fields_of(record) for record in result.iterchildren(self._record)]
+        return [self._fields_of(record) for record in listed.iterchildren(self._record)]
+
+    def _result(self, response: Any, name: str) -> etree._Element:
+        """The operation's result element; a reply without one is not valid."""
+        result = self._body(response).find(name)
+        if result is None:
+            raise ValueError("the reply holds no result of the operation")
+        return result
 
     def _body(self, response: Any) -> etree._Element:
         """The SOAP body of a successful reply; faults and broken replies raise."""
