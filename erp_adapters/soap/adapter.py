@@ -29,6 +29,7 @@ from connector.linking.model import Account, Contact
 from erp_adapters.base import ErpError, ErpMisconfiguredError, Health
 from erp_adapters.soap import criteria, records
 from erp_adapters.soap.client import PageClient
+from erp_adapters.soap.pools import Pools
 from erp_adapters.soap.search import MAX_MATCHES, EmailSearch, Found, pages
 
 _log = structlog.get_logger(__name__)
@@ -51,7 +52,7 @@ class SoapAdapter:
         timeout_s: the longest wait for one answer.
         connect_timeout_s: the longest wait for a connection.
         page_size: records per `ReadMultiple` page when listing accounts.
-        max_connections: the HTTP pool size per page, bounding calls in flight.
+        max_connections: HTTP connections per page, bounding its calls in flight.
     """
 
     name = "soap"
@@ -73,16 +74,14 @@ class SoapAdapter:
                 f"the soap adapter's auth option is {auth!r}; use basic or wsse"
             )
         self._page_size = page_size
-        # One pool per page: httpcore scans every pooled connection on each request,
-        # so two pools of half the calls each cost less than one of all of them.
+        # pools per page: httpcore's cost per request grows with its pool's size
+        tls = httpx.create_ssl_context()
         self._http = [
-            httpx.AsyncClient(
+            Pools(
                 auth=httpx.BasicAuth(username, password) if auth == "basic" else None,
                 timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-                limits=httpx.Limits(
-                    max_connections=max_connections,
-                    max_keepalive_connections=max_connections,
-                ),
+                max_connections=max_connections,
+                tls=tls,
             )
             for _page in range(2)
         ]
@@ -248,7 +247,7 @@ class SoapAdapter:
         return count
 
     async def close(self) -> None:
-        """Closes the HTTP connection pool."""
+        """Closes the HTTP connection pools."""
         for http in self._http:
             await http.aclose()
 

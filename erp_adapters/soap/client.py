@@ -33,6 +33,7 @@ from erp_adapters.base import (
     ErpUnauthorizedError,
     ErpUnavailableError,
 )
+from erp_adapters.soap.pools import Pools
 from erp_adapters.soap.replies import ReplyReader
 
 _log = structlog.get_logger(__name__)
@@ -55,23 +56,29 @@ class _HttpStatusError(Exception):
 
 
 class _NavTransport(AsyncTransport):
-    """zeep's async transport, lean, retrying a dropped connection once.
+    """zeep's async transport, lean, on several pools, retrying a dropped connection.
 
-    The httpx reply is returned as it is (zeep's copy into a `requests.Response`
-    reads the reply's cookies a second time, the largest cost left per call), for
-    `replies.py` to read. An error reply that is not XML fails with its HTTP status
-    (zeep would turn it into `Fault("Unknown fault occured")`). A connection the ERP
-    closed while it sat idle in the pool fails the next request sent on it; as every
-    call is a read, it is sent once more, on a new connection.
+    Requests go to the least busy of the page's pools (`pools.py`). The httpx reply
+    is returned as it is (zeep's copy into a `requests.Response` reads the reply's
+    cookies a second time), for `replies.py` to read. An error reply that is not
+    XML fails with its HTTP status (zeep would turn it into `Fault("Unknown fault
+    occured")`). A connection the ERP closed while it sat idle in a pool fails the
+    next request sent on it; as every call is a read, it is sent once more, on a
+    new connection.
     """
+
+    def __init__(self, pools: Pools, wsdl_client: httpx.Client) -> None:
+        super().__init__(client=pools.clients[0], wsdl_client=wsdl_client)
+        pools.use_headers(self.client.headers)  # zeep's User-Agent on every pool
+        self._pools = pools
 
     async def post_xml(self, address: str, envelope: Any, headers: Any) -> Any:
         message = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
         try:
-            response = await self.client.post(address, content=message, headers=headers)
+            response = await self._pools.post(address, content=message, headers=headers)
         except _DROPPED as exc:
             _log.info("erp.soap.connection_retried", error=type(exc).__name__)
-            response = await self.client.post(address, content=message, headers=headers)
+            response = await self._pools.post(address, content=message, headers=headers)
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         if response.status_code >= 400 and response.content and "xml" not in media_type:
             raise _HttpStatusError(response.status_code)
@@ -84,7 +91,7 @@ class PageClient:
     Args:
         page: the service name; its WSDL is `wsdl/<page lower case>.wsdl`.
         address: the service's URL, `.../WS/<Company>/Page/<page>`.
-        http: the shared HTTP client (timeouts, pool, Basic auth).
+        http: the page's HTTP pools (timeouts, connections, Basic auth).
         wsse: a WS-Security UsernameToken to send instead of Basic auth.
         adapter: the adapter's name, for messages.
     """
@@ -93,7 +100,7 @@ class PageClient:
         self,
         page: str,
         address: str,
-        http: httpx.AsyncClient,
+        http: Pools,
         *,
         wsse: Any = None,
         adapter: str = "soap",
@@ -106,7 +113,7 @@ class PageClient:
         try:
             client = zeep.AsyncClient(
                 str(WSDL_DIR / f"{page.lower()}.wsdl"),
-                transport=_NavTransport(client=http, wsdl_client=wsdl_client),
+                transport=_NavTransport(http, wsdl_client),
                 # raw replies, read by `replies.py`; set for good at start, as
                 # `client.settings(...)` is thread-local and not task-safe
                 settings=zeep.Settings(

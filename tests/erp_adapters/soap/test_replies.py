@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 
+import httpx
 import pytest
 from structlog.testing import capture_logs
 
 from connector.linking.model import Account, Blocked
 from erp_adapters.base import ErpUnavailableError
 from erp_adapters.soap.adapter import SoapAdapter
+from erp_adapters.soap.pools import Pools
 
 NS = "urn:microsoft-dynamics-schemas/page/customer"
 ACME = (
@@ -39,12 +41,17 @@ class ScriptedErp:
     """Answers every request with `reply`, at most `per_connection` on one
     connection; at the next it closes the connection without answering."""
 
-    def __init__(self, reply: bytes, per_connection: int = 1_000) -> None:
+    def __init__(
+        self, reply: bytes, per_connection: int = 1_000, delay_s: float = 0.0
+    ) -> None:
         self.reply = reply
         self.per_connection = per_connection
+        self.delay_s = delay_s
         self.connections = 0
         self.requests = 0
         self.answered = 0
+        self.in_flight = 0
+        self.peak_in_flight = 0
 
     async def handle(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -63,6 +70,10 @@ class ScriptedErp:
                 self.requests += 1
                 if served >= self.per_connection:
                     break
+                self.in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                await asyncio.sleep(self.delay_s)
+                self.in_flight -= 1
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
                     + f"Content-Length: {len(self.reply)}\r\n\r\n".encode()
@@ -87,7 +98,9 @@ async def serve() -> AsyncIterator[list[asyncio.Server]]:
         await server.wait_closed()
 
 
-async def adapter_for(erp: ScriptedErp, servers: list[asyncio.Server]) -> SoapAdapter:
+async def adapter_for(
+    erp: ScriptedErp, servers: list[asyncio.Server], max_connections: int = 32
+) -> SoapAdapter:
     server = await asyncio.start_server(erp.handle, "127.0.0.1", 0)
     servers.append(server)
     port = server.sockets[0].getsockname()[1]
@@ -96,6 +109,7 @@ async def adapter_for(erp: ScriptedErp, servers: list[asyncio.Server]) -> SoapAd
         username="erplink-test",
         password="pw-test",
         timeout_s=2,
+        max_connections=max_connections,
     )
 
 
@@ -229,3 +243,39 @@ async def test_connection_dropped_twice_fails_after_one_retry(
         "erp.soap.connection_retried",
         "erp.call_failed",
     ]
+
+
+@pytest.mark.parametrize(
+    ("max_connections", "sizes"),
+    [(1, [1]), (4, [4]), (5, [3, 2]), (10, [4, 3, 3]), (32, [4] * 8)],
+)
+def test_connections_split_into_small_pools_summing_to_the_option(
+    max_connections: int, sizes: list[int]
+) -> None:
+    # when
+    pools = Pools(
+        auth=None, timeout=httpx.Timeout(1.0), max_connections=max_connections
+    )
+
+    # then
+    assert pools.sizes == sizes
+    assert len(pools.clients) == len(sizes)
+
+
+async def test_calls_in_flight_are_bounded_by_max_connections(
+    serve: list[asyncio.Server],
+) -> None:
+    # given: an ERP slow enough for the calls to overlap
+    erp = ScriptedErp(read_result(ACME), delay_s=0.05)
+    adapter = await adapter_for(erp, serve, max_connections=5)
+
+    # when: 12 look-ups at once
+    found = await asyncio.gather(
+        *(adapter.account_by_number("10000") for _ in range(12))
+    )
+    await adapter.close()
+
+    # then: every pool used, never more than 5 calls at the ERP at once
+    assert [a.number if a else None for a in found] == ["10000"] * 12
+    assert erp.peak_in_flight == 5
+    assert (erp.connections, erp.requests) == (5, 12)
