@@ -2,9 +2,10 @@
 
 zeep's traps are handled here: the WSDL comes from a local file (loading is
 synchronous), the service proxy is built as `AsyncServiceProxy` (`create_service`
-would return a synchronous one), operations run on the caller's `httpx.AsyncClient`
-with explicit timeouts, and `Settings(forbid_external=True)` keeps zeep from
-fetching anything a WSDL or a reply points at.
+would return a synchronous one), operations run on the caller's HTTP pools
+(`pools.py`) with explicit timeouts, and `Settings(forbid_external=True)` keeps zeep
+from fetching anything a WSDL points at. zeep builds and sends each request but
+returns the raw reply (`raw_response`), which `replies.py` reads.
 
 Failures become the adapter errors (see `erp_adapters.base`); messages name the
 adapter, the page and what failed, never the password or the criteria (which hold
