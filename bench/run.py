@@ -132,11 +132,11 @@ def write_results(
 
 def run_soap_only(out: Path) -> int:
     """`--only soap`: the SOAP adapter benchmark (bench/soap.py), on its own."""
-    from bench.soap import run_and_report
+    from bench.soap import report
 
     out.mkdir(parents=True, exist_ok=True)
     about = [f"{key}: {value}" for key, value in machine(None).items()]
-    print("\n".join(about + asyncio.run(run_and_report(out))))
+    print("\n".join(about + report(out)))
     return 0
 
 

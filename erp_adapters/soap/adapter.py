@@ -16,6 +16,7 @@ WS-Security UsernameToken), `timeout_s` (10), `connect_timeout_s` (5), `page_siz
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -25,10 +26,11 @@ from zeep.wsse.username import UsernameToken
 
 from connector.linking.domains import registrable_domain
 from connector.linking.model import Account, Contact
-from erp_adapters.base import ErpMisconfiguredError, Health
+from erp_adapters.base import ErpError, ErpMisconfiguredError, Health
 from erp_adapters.soap import criteria, records
 from erp_adapters.soap.client import PageClient
-from erp_adapters.soap.search import EmailSearch, Found, pages
+from erp_adapters.soap.pools import Pools
+from erp_adapters.soap.search import MAX_MATCHES, EmailSearch, Found, pages
 
 _log = structlog.get_logger(__name__)
 
@@ -36,6 +38,7 @@ OPTIONS = ("url", "username", "password", "auth", "timeout_s", "connect_timeout_
            "page_size", "max_connections")  # fmt: skip
 NUMBERS_PER_CALL = 20
 HEALTH_COUNT_CAP = 20_000
+HEALTH_COUNT_TTL_S = 300.0
 
 
 class SoapAdapter:
@@ -49,7 +52,7 @@ class SoapAdapter:
         timeout_s: the longest wait for one answer.
         connect_timeout_s: the longest wait for a connection.
         page_size: records per `ReadMultiple` page when listing accounts.
-        max_connections: the HTTP pool size per page, bounding calls in flight.
+        max_connections: HTTP connections per page, bounding its calls in flight.
     """
 
     name = "soap"
@@ -71,16 +74,14 @@ class SoapAdapter:
                 f"the soap adapter's auth option is {auth!r}; use basic or wsse"
             )
         self._page_size = page_size
-        # One pool per page: httpcore scans every pooled connection on each request,
-        # so two pools of half the calls each cost less than one of all of them.
+        # pools per page: httpcore's cost per request grows with its pool's size
+        tls = httpx.create_ssl_context()
         self._http = [
-            httpx.AsyncClient(
+            Pools(
                 auth=httpx.BasicAuth(username, password) if auth == "basic" else None,
                 timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-                limits=httpx.Limits(
-                    max_connections=max_connections,
-                    max_keepalive_connections=max_connections,
-                ),
+                max_connections=max_connections,
+                tls=tls,
             )
             for _page in range(2)
         ]
@@ -91,6 +92,7 @@ class SoapAdapter:
             for page, http in zip(("Customer", "Contact"), self._http, strict=True)
         )
         self._root = root
+        self._counted: tuple[float, int | None] | None = None
         self._search = EmailSearch(self._customers, self._contacts, page_size)
 
     @classmethod
@@ -194,7 +196,10 @@ class SoapAdapter:
         await asyncio.sleep(0)
         domain = _domain_of(address)
         if domain and self._search.in_flight(domain):
-            return await self._search(domain)
+            accounts, contacts = await self._search(domain)
+            if max(len(accounts), len(contacts)) < MAX_MATCHES:
+                return accounts, contacts
+            # a domain too large to read whole may miss the address: ask for it
         return await self._search(address)
 
     async def accounts_changed_since(
@@ -211,18 +216,38 @@ class SoapAdapter:
             yield records.account(record)
 
     async def health(self) -> Health:
-        """Ok with the account count when the Customer page answers (counted up to
-        `HEALTH_COUNT_CAP`; beyond it the count is None)."""
-        count = 0
-        async for _record in pages(self._customers, [], 1000):
-            count += 1
-            if count >= HEALTH_COUNT_CAP:
-                detail = f"{self._root}: more than {HEALTH_COUNT_CAP} accounts"
-                return Health(True, None, detail)
+        """Ok with the account count when the Customer page answers; not ok, with
+        the reason, when it does not (never raises: `/readyz` reports it).
+
+        Counting reads every account, so the count is kept `HEALTH_COUNT_TTL_S`;
+        in between one record is read to see that the ERP still answers. Beyond
+        `HEALTH_COUNT_CAP` accounts the count is None.
+        """
+        try:
+            count = await self._account_count()
+        except ErpError as exc:
+            _log.warning("erp.health_failed", adapter=self.name, error=exc.code)
+            return Health(False, None, f"{self._root}: {exc.message}")
+        if count is None:
+            return Health(True, None, f"{self._root}: over {HEALTH_COUNT_CAP} accounts")
         return Health(True, count, f"{self._root}: {count} accounts")
 
+    async def _account_count(self) -> int | None:
+        now = time.monotonic()
+        if self._counted is not None and now - self._counted[0] < HEALTH_COUNT_TTL_S:
+            await self._customers.read_multiple([], size=1)
+            return self._counted[1]
+        count: int | None = 0
+        async for _record in pages(self._customers, [], 1000):
+            count = (count or 0) + 1
+            if count >= HEALTH_COUNT_CAP:
+                count = None
+                break
+        self._counted = (now, count)
+        return count
+
     async def close(self) -> None:
-        """Closes the HTTP connection pool."""
+        """Closes the HTTP connection pools."""
         for http in self._http:
             await http.aclose()
 

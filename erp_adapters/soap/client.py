@@ -2,9 +2,10 @@
 
 zeep's traps are handled here: the WSDL comes from a local file (loading is
 synchronous), the service proxy is built as `AsyncServiceProxy` (`create_service`
-would return a synchronous one), operations run on the caller's `httpx.AsyncClient`
-with explicit timeouts, and `Settings(forbid_external=True)` keeps zeep from
-fetching anything a WSDL or a reply points at.
+would return a synchronous one), operations run on the caller's HTTP pools
+(`pools.py`) with explicit timeouts, and `Settings(forbid_external=True)` keeps zeep
+from fetching anything a WSDL points at. zeep builds and sends each request but
+returns the raw reply (`raw_response`), which `replies.py` reads.
 
 Failures become the adapter errors (see `erp_adapters.base`); messages name the
 adapter, the page and what failed, never the password or the criteria (which hold
@@ -14,9 +15,9 @@ customers' e-mail addresses).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,6 +34,8 @@ from erp_adapters.base import (
     ErpUnauthorizedError,
     ErpUnavailableError,
 )
+from erp_adapters.soap.pools import Pools
+from erp_adapters.soap.replies import ReplyReader
 
 _log = structlog.get_logger(__name__)
 
@@ -40,6 +43,9 @@ WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
 NAV_EXCEPTION = re.compile(r"Microsoft\.Dynamics\.Nav\.Types\.Exceptions\.(\w+)")
 _EMAIL = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>]+")
 FAULTSTRING_CHARS = 200
+_Read = TypeVar("_Read")
+# what a request sent on a connection the server has closed fails with
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 class _HttpStatusError(Exception):
@@ -51,14 +57,29 @@ class _HttpStatusError(Exception):
 
 
 class _NavTransport(AsyncTransport):
-    """zeep's async transport, refusing error replies that are not XML.
+    """zeep's async transport, lean, on several pools, retrying a dropped connection.
 
-    zeep turns an HTML error page into `Fault("Unknown fault occured")`, losing the
-    HTTP status; here such a reply fails with its status instead.
+    Requests go to the least busy of the page's pools (`pools.py`). The httpx reply
+    is returned as it is (zeep's copy into a `requests.Response` reads the reply's
+    cookies a second time), for `replies.py` to read. An error reply that is not
+    XML fails with its HTTP status (zeep would turn it into `Fault("Unknown fault
+    occured")`). A connection the ERP closed while it sat idle in a pool fails the
+    next request sent on it; as every call is a read, it is sent once more, on a
+    new connection.
     """
 
+    def __init__(self, pools: Pools, wsdl_client: httpx.Client) -> None:
+        super().__init__(client=pools.clients[0], wsdl_client=wsdl_client)
+        pools.use_headers(self.client.headers)  # zeep's User-Agent on every pool
+        self._pools = pools
+
     async def post_xml(self, address: str, envelope: Any, headers: Any) -> Any:
-        response = await super().post_xml(address, envelope, headers)
+        message = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+        try:
+            response = await self._pools.post(address, content=message, headers=headers)
+        except _DROPPED as exc:
+            _log.info("erp.soap.connection_retried", error=type(exc).__name__)
+            response = await self._pools.post(address, content=message, headers=headers)
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
         if response.status_code >= 400 and response.content and "xml" not in media_type:
             raise _HttpStatusError(response.status_code)
@@ -71,7 +92,7 @@ class PageClient:
     Args:
         page: the service name; its WSDL is `wsdl/<page lower case>.wsdl`.
         address: the service's URL, `.../WS/<Company>/Page/<page>`.
-        http: the shared HTTP client (timeouts, pool, Basic auth).
+        http: the page's HTTP pools (timeouts, connections, Basic auth).
         wsse: a WS-Security UsernameToken to send instead of Basic auth.
         adapter: the adapter's name, for messages.
     """
@@ -80,7 +101,7 @@ class PageClient:
         self,
         page: str,
         address: str,
-        http: httpx.AsyncClient,
+        http: Pools,
         *,
         wsse: Any = None,
         adapter: str = "soap",
@@ -93,9 +114,14 @@ class PageClient:
         try:
             client = zeep.AsyncClient(
                 str(WSDL_DIR / f"{page.lower()}.wsdl"),
-                transport=_NavTransport(client=http, wsdl_client=wsdl_client),
+                transport=_NavTransport(http, wsdl_client),
+                # raw replies, read by `replies.py`; set for good at start, as
+                # `client.settings(...)` is thread-local and not task-safe
                 settings=zeep.Settings(
-                    forbid_external=True, forbid_dtd=True, xml_huge_tree=False
+                    forbid_external=True,
+                    forbid_dtd=True,
+                    xml_huge_tree=False,
+                    raw_response=True,
                 ),
                 wsse=wsse,
             )
@@ -104,11 +130,12 @@ class PageClient:
         namespace = f"urn:microsoft-dynamics-schemas/page/{page.lower()}"
         binding = client.wsdl.bindings[f"{{{namespace}}}{page}_Binding"]
         self._service = AsyncServiceProxy(client, binding, address=address)
+        self._replies = ReplyReader(client, page)
 
     async def read(self, number: str) -> Any | None:
         """The record with this `No`, or None (NAV answers an empty result)."""
         try:
-            return await self._call("Read", No=number)
+            return await self._call("Read", self._replies.read, No=number)
         except _RecordNotFound:
             return None
 
@@ -122,20 +149,26 @@ class PageClient:
         """One page of records meeting every filter, after `bookmark`."""
         arguments = [{"Field": name, "Criteria": value} for name, value in filters]
         try:
-            result = await self._call(
-                "ReadMultiple", filter=arguments, bookmarkKey=bookmark, setSize=size
+            return await self._call(
+                "ReadMultiple",
+                self._replies.read_multiple,
+                filter=arguments,
+                bookmarkKey=bookmark,
+                setSize=size,
             )
         except _RecordNotFound as exc:
             raise ErpUnavailableError(
                 f"the {self._adapter} ERP adapter lost its place paging the "
                 f"{self.page} page (the bookmarked record is gone); retry later"
             ) from exc
-        # an empty result is None in zeep, a list wrapper otherwise
-        return list(result) if result is not None else []
 
-    async def _call(self, operation: str, **arguments: Any) -> Any:
+    async def _call(
+        self, operation: str, read: Callable[[Any], _Read], **arguments: Any
+    ) -> _Read:
+        """Sends the operation and reads its reply, failures as adapter errors."""
         try:
-            return await getattr(self._service, operation)(**arguments)
+            response = await getattr(self._service, operation)(**arguments)
+            return read(response)
         except zeep.exceptions.Fault as exc:
             raise self._fault(exc) from exc
         except zeep.exceptions.TransportError as exc:

@@ -151,6 +151,10 @@ class MockErp:
             return Response(HTML_ERROR_PAGE, status_code=500, media_type="text/html")
         if reply is Reply.MALFORMED:
             return _xml(b"<Soap:Envelope><Soap:Body><Read_Result>", status=200)
+        if reply is Reply.NOT_FOUND_FAULT:
+            message = f"The {page.name} does not exist."
+            fault = envelope.nav_fault("NavCSideRecordNotFoundException", message)
+            return _xml(fault, 500)
         if reply is Reply.PERMISSION_FAULT:
             message = (
                 f"You do not have the following permissions on TableData "

@@ -17,6 +17,8 @@ class Reply(enum.StrEnum):
     MALFORMED = "malformed"  # a reply that is not XML at all
     PERMISSION_FAULT = "permission_fault"  # NavPermissionException, as for a user
     # whose permission set lacks the page
+    NOT_FOUND_FAULT = "not_found_fault"  # NavCSideRecordNotFoundException, as some
+    # NAV versions answer a Read of a missing record, or a bookmark of a deleted one
 
 
 @dataclass
