@@ -4,6 +4,12 @@ Admins and support see the whole program. A sales rep, as everywhere in the API,
 sees only their own accounts: the funnel of the accounts they are the
 salesperson of, the tallies of the invites issued for them, and the leaderboard
 (which ranks every rep: that is what it is for).
+
+Known limits: a rep's funnel follows the accounts' salesperson in the ERP today,
+while an invite stays counted for the rep it was issued for, so after an account
+changes hands its old invites still count for the former rep. Each call reads
+every ERP account and every invite afresh (no cache, unlike `/metrics`), which
+costs what `erplink report` costs.
 """
 
 from __future__ import annotations
