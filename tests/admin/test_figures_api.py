@@ -247,22 +247,25 @@ async def test_a_month_not_written_yyyy_mm_is_refused_with_bad_input(
     )
 
 
-@pytest.fixture
-async def undated(tmp_path: Path) -> AsyncIterator[Demo]:
-    """The demo over an ERP export whose accounts carry no last order dates."""
+async def launched_demo(
+    tmp_path: Path, launch: str, *, dated: bool = True
+) -> AsyncIterator[Demo]:
+    """The demo with `campaign_launch` set, over a copy of the ERP export (whose
+    accounts lose their last order dates unless `dated`)."""
     erp = tmp_path / "erp"
     shutil.copytree(DATA, erp, ignore=shutil.ignore_patterns("*.py"))
-    with (DATA / "accounts.csv").open(encoding="utf-8", newline="") as source:
-        rows = list(csv.DictReader(source))
-    with (erp / "accounts.csv").open("w", encoding="utf-8", newline="") as target:
-        writer = csv.DictWriter(target, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(r | {"Last Order Date": ""} for r in rows)
+    if not dated:
+        with (DATA / "accounts.csv").open(encoding="utf-8", newline="") as source:
+            rows = list(csv.DictReader(source))
+        with (erp / "accounts.csv").open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(r | {"Last Order Date": ""} for r in rows)
     settings = Settings(
         data_dir=tmp_path,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'erplink.db'}",
         worker_poll_s=0.05,
-        campaign_launch="2026-09-01",
+        campaign_launch=launch,
         adapter_options={
             "accounts": str(erp / "accounts.csv"),
             "contacts": str(erp / "contacts.csv"),
@@ -271,6 +274,32 @@ async def undated(tmp_path: Path) -> AsyncIterator[Demo]:
     running = await start_demo(settings, port=0, sandbox_port=0)
     yield running
     await running.stop()
+
+
+@pytest.fixture
+async def undated(tmp_path: Path) -> AsyncIterator[Demo]:
+    """The demo over an ERP export whose accounts carry no last order dates."""
+    async for running in launched_demo(tmp_path, "2026-09-01", dated=False):
+        yield running
+
+
+@pytest.mark.parametrize(
+    ("launch", "message"),
+    [
+        ("soon", "ERPLINK_CAMPAIGN_LAUNCH: 'soon' is not a date like 2026-09-01"),
+        ("2999-01-01", "ERPLINK_CAMPAIGN_LAUNCH: 2999-01-01 lies in the future"),
+    ],
+)
+async def test_a_launch_day_that_cannot_be_used_is_a_configuration_error(
+    tmp_path: Path, launch: str, message: str
+) -> None:
+    async for demo in launched_demo(tmp_path, launch):
+        key = await key_for(demo, Role.ADMIN, "ops")
+
+        body = await call(demo, FUNNEL, token=key)
+
+        assert (codes(body), body["data"]) == (["configuration_error"], None)
+        assert body["errors"][0]["message"] == message
 
 
 async def test_without_last_order_dates_the_funnel_says_what_it_cannot_compute(
