@@ -14,6 +14,7 @@ from connector.admin.config_types import (
     ReviewerRole,
 )
 from connector.admin.context import AdminContext
+from connector.admin.figure_queries import FigureQueries
 from connector.admin.listing import link_page
 from connector.admin.pages import Connection, connection, decode_cursor, page_size
 from connector.admin.types import DEAD_LETTER_SCAN, CustomerLink, DeadLetter
@@ -33,8 +34,8 @@ def _context(info: strawberry.Info) -> AdminContext:
 
 
 @strawberry.type
-class Query:
-    """What reps, admins and support can read."""
+class Query(FigureQueries):
+    """What reps, admins and support can read (the figures: `FigureQueries`)."""
 
     @strawberry.field
     async def me(self, info: strawberry.Info) -> Me:

@@ -12,8 +12,11 @@ from connector.services import Services
 from connector.store.clock import now
 
 
-async def adoption_funnel(services: Services, *, today: date | None = None) -> Funnel:
-    """The funnel from launch to `today` (default: now, UTC).
+async def adoption_funnel(
+    services: Services, *, today: date | None = None, rep: str = ""
+) -> Funnel:
+    """The funnel from launch to `today` (default: now, UTC); given a rep code, of
+    that rep's accounts only (the launch day stays the program's).
 
     Raises:
         ConfigurationError: the configured launch day is not an ISO date, or lies
@@ -22,9 +25,15 @@ async def adoption_funnel(services: Services, *, today: date | None = None) -> F
     today = today or now().date()
     launch = await launch_day(services, today)
     activity = services.activity
+    accounts = [a async for a in services.adapter.accounts_changed_since(None)]
+    linked = await activity.linked_users()
+    if rep:
+        accounts = [a for a in accounts if a.salesperson == rep]
+        numbers = {a.number for a in accounts}
+        linked = [u for u in linked if u.account_number in numbers]
     facts = Facts(
-        accounts=[a async for a in services.adapter.accounts_changed_since(None)],
-        linked=await activity.linked_users(),
+        accounts=accounts,
+        linked=linked,
         logins=await activity.logins(),
         orders=await activity.orders(),
     )
