@@ -38,7 +38,7 @@ class IntakeConfig:
     rounds: int = 3
     load: Load = Load()
     warmup: Load = Load(duration_s=2)
-    warmup_bodies: int = 5_000
+    warmup_bodies: int = 12_000
     headroom: float = 2.0
 
 
@@ -63,6 +63,7 @@ class IntakeResult:
     rounds: list[IntakeRound] = field(default_factory=list)
     bodies_signed: int = 0
     erplink_ok_answers: int = 0
+    repeated_bodies: int = 0
     stored_rows: int = 0
 
     def figures(self) -> dict[str, float]:
@@ -88,6 +89,7 @@ class IntakeResult:
             "figures": self.figures(),
             "bodies_signed": self.bodies_signed,
             "erplink_ok_answers": self.erplink_ok_answers,
+            "repeated_bodies": self.repeated_bodies,
             "stored_rows": self.stored_rows,
         }
 
@@ -116,6 +118,7 @@ class _Bench:
     async def run_erplink(self, data: Path, load: Load) -> WrkResult:
         measured = await self.run(self.erplink.url, data, load)
         self.result.erplink_ok_answers += measured.requests - measured.status_errors
+        self.result.repeated_bodies += measured.wraps
         return measured
 
 

@@ -34,7 +34,11 @@ STANDALONE = {
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; the defaults are the figures in BENCHMARKS.md."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["intake", "pricing", "soap", *STANDALONE])
+    parser.add_argument(
+        "--only",
+        choices=["intake", "pricing", "soap", *STANDALONE],
+        help="run one benchmark; without it, all of them run (about 15 minutes)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="intake rounds")
     parser.add_argument("--seconds", type=int, default=10, help="per intake run")
     parser.add_argument("--connections", type=int, default=32)
@@ -74,7 +78,7 @@ def intake_summary(result: IntakeResult) -> list[str]:
         f"  erplink answered 2xx {result.erplink_ok_answers} times and stored "
         f"{result.stored_rows} rows (in-flight requests at each run's end are "
         "stored but not counted by wrk); repeated bodies: "
-        f"{sum(r.erplink.wraps for r in result.rounds)}",
+        f"{result.repeated_bodies} (warm-up included)",
     ]
 
 
@@ -158,4 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     about = machine(wrk)
     about["wall_time_s"] = round(time.monotonic() - started)
     sys.stdout.write("\n" + write_results(about, intake, pricing))
+    if args.only is None:  # `make bench`: every benchmark, one after the other
+        run_soap_only(OUT)
+        for name, module in STANDALONE.items():
+            print(f"\nbench: {name}", flush=True)
+            import_module(module).main([])
     return 0
