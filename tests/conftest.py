@@ -8,6 +8,7 @@ not answer the PostgreSQL variants skip, unless CI is set, when they fail.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -19,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from connector.demo import Demo, start_demo
+from connector.logs import configure_logging
 from connector.settings import Settings
 from connector.store.database import create_engine, migrate, sessionmaker
 
@@ -58,6 +60,13 @@ async def _drop_postgres_database(name: str) -> None:
     async with admin.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _every_log_level() -> None:
+    """Each test starts with INFO events logged: the CLI's one-shot commands set
+    WARNING for the terminal, which must not hide events from the next test."""
+    configure_logging(json=True, level=logging.INFO)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
