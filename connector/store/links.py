@@ -104,7 +104,7 @@ class LinkStore:
         )
         async with self._sessions() as session:
             row = await session.scalar(query)
-        return _link(row) if row else None
+        return link_from_row(row) if row else None
 
     async def get_or_create(
         self, installation_id: int, user_id: str, email: str
@@ -134,7 +134,7 @@ class LinkStore:
                 row = await session.scalar(query)
         if row is None:
             raise LinkConflictError(f"link of {user_id} vanished while being created")
-        return _link(row)
+        return link_from_row(row)
 
     async def save(
         self,
@@ -217,13 +217,13 @@ class LinkStore:
         query = select(LinkRow).where(func.lower(LinkRow.email) == email.lower())
         async with self._sessions() as session:
             rows = (await session.scalars(query)).all()
-        return [_link(r) for r in rows]
+        return [link_from_row(r) for r in rows]
 
     async def by_id(self, link_id: int) -> Link | None:
         """The link with this id, or None."""
         async with self._sessions() as session:
             row = await session.get(LinkRow, link_id)
-        return _link(row) if row else None
+        return link_from_row(row) if row else None
 
     async def in_state(self, state: LinkState, *, limit: int = 500) -> list[Link]:
         """Links in `state`, oldest first, at most `limit`."""
@@ -235,7 +235,7 @@ class LinkStore:
         )
         async with self._sessions() as session:
             rows = (await session.scalars(query)).all()
-        return [_link(r) for r in rows]
+        return [link_from_row(r) for r in rows]
 
     async def count_by_state(self) -> dict[str, int]:
         """How many links are in each state."""
@@ -245,7 +245,8 @@ class LinkStore:
         return {str(state): int(count) for state, count in rows}
 
 
-def _link(row: LinkRow) -> Link:
+def link_from_row(row: LinkRow) -> Link:
+    """The stored row as a `Link` (for stores that read the links table)."""
     return Link(
         id=row.id,
         installation_id=row.installation_id,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.linking.model import LinkState
 from connector.store.clock import as_utc, now
-from connector.store.links import Actor, Link, _link
+from connector.store.links import Actor, Link, link_from_row
 from connector.store.tables import AccessDeniedRow, AuditRow, LinkRow
 
 
@@ -61,7 +61,7 @@ class ReviewStore:
         """The link with this id, or None."""
         async with self._sessions() as session:
             row = await session.get(LinkRow, link_id)
-        return _link(row) if row else None
+        return link_from_row(row) if row else None
 
     async def links(
         self, where: LinkFilter, *, after_id: int = 0, limit: int = 50
@@ -70,7 +70,7 @@ class ReviewStore:
         page = _query(where).where(LinkRow.id > after_id).order_by(LinkRow.id)
         async with self._sessions() as session:
             rows = (await session.scalars(page.limit(limit))).all()
-        return [_link(r) for r in rows]
+        return [link_from_row(r) for r in rows]
 
     async def linked_ids(self) -> list[int]:
         """The ids of every linked customer, for a resync of all of them."""
