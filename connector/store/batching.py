@@ -40,8 +40,9 @@ class GroupCommit(Generic[Item, Result]):
         self._waiting.append((item, future))
         if self._draining is None:
             self._draining = asyncio.create_task(self._drain())
-        # The batch is written whether or not this caller still waits for it.
-        return await asyncio.shield(future)
+        # A caller that gives up cancels only its own future: the draining task
+        # writes the batch anyway, and skips results nobody waits for.
+        return await future
 
     async def _drain(self) -> None:
         try:
