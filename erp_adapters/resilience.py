@@ -27,13 +27,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
-)
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TypeVar
 

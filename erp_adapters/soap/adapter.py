@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 import httpx
@@ -27,13 +26,8 @@ from zeep.wsse.username import UsernameToken
 
 from connector.linking.domains import registrable_domain
 from connector.linking.model import Account, Contact
-from erp_adapters.base import (
-    ErpError,
-    ErpMisconfiguredError,
-    Health,
-    email_addresses,
-)
-from erp_adapters.soap import criteria, records
+from erp_adapters.base import ErpError, ErpMisconfiguredError, Health
+from erp_adapters.soap import criteria, records, search
 from erp_adapters.soap.client import PageClient
 from erp_adapters.soap.pools import Pools
 from erp_adapters.soap.search import MAX_MATCHES, EmailSearch, Found, pages
@@ -221,21 +215,11 @@ class SoapAdapter:
         async for record in pages(self._customers, filters, self._page_size):
             yield records.account(record)
 
-    async def contacts(self) -> AsyncIterator[Contact]:
-        """Every account's own addresses (the Customer page), then every contact's
-        with a `Customer_No` (the Contact page), each read page by page with NAV's
-        bookmark keys. An address on two accounts comes once for each; the caller
-        drops it."""
-        async for record in pages(self._customers, [], self._page_size):
-            account = records.account(record)
-            for address in email_addresses(account.email):
-                yield Contact("", account.number, account.name, address)
-        async for record in pages(self._contacts, [], self._page_size):
-            person = records.contact(record)
-            if not person.account_number:
-                continue  # a prospect, or a company of no customer
-            for address in email_addresses(person.email):
-                yield replace(person, email=address)
+    def contacts(self) -> AsyncIterator[Contact]:
+        """Every account's own addresses, then every contact's, page by page with
+        NAV's bookmark keys (`search.listed_contacts`). An address on two accounts
+        comes once for each; the caller drops it."""
+        return search.listed_contacts(self._customers, self._contacts, self._page_size)
 
     async def health(self) -> Health:
         """Ok with the account count when the Customer page answers; not ok, with
