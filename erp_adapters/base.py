@@ -19,13 +19,16 @@ Error tree::
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from connector.errors import ErplinkError
 from connector.linking.model import Account, Contact
+
+_EMAIL_SEPARATORS = re.compile(r"[;,\s]+")
 
 
 class ErpError(ErplinkError):
@@ -96,6 +99,19 @@ class ErpAdapter(Protocol):
         """Every account changed since `since` (all of them for None), in pages."""
         ...
 
+    def contacts(self) -> AsyncIterator[Contact]:
+        """Every address a person can be invited at, each with its account number:
+        named contacts, and an account's own addresses with an empty contact number;
+        one `Contact` per address of a field that holds several, in pages.
+
+        An address held by two different accounts belongs to neither: an adapter
+        that sees the whole master at once leaves it out, one that reads in pages
+        may yield it once per account, and callers must then drop it (see
+        `connector.campaigns.issue`). Adapters written before this method existed
+        lack it; `contacts_of` serves those from their accounts.
+        """
+        ...
+
     async def health(self) -> Health:
         """Whether the ERP answers, and how many accounts it sees."""
         ...
@@ -103,3 +119,30 @@ class ErpAdapter(Protocol):
     async def close(self) -> None:
         """Release files, pools and connections."""
         ...
+
+
+def contacts_of(adapter: object) -> AsyncIterator[Contact]:
+    """The adapter's `contacts()`, or for an adapter without the method (one
+    written before it was in the protocol) every account's own addresses."""
+    listing = getattr(adapter, "contacts", None)
+    if callable(listing):
+        found: AsyncIterator[Contact] = listing()
+        return found
+    return _own_addresses(cast(ErpAdapter, adapter))
+
+
+async def _own_addresses(adapter: ErpAdapter) -> AsyncIterator[Contact]:
+    async for account in adapter.accounts_changed_since(None):
+        for address in email_addresses(account.email):
+            yield Contact("", account.number, account.name, address)
+
+
+def email_addresses(field: str) -> list[str]:
+    """The addresses of an e-mail field that can be written to: a field may hold
+    several (`a@x.de; b@y.de`), and text without a local part or host is none."""
+    found = []
+    for address in _EMAIL_SEPARATORS.split(field):
+        local, at, host = address.rpartition("@")
+        if local and at and host:
+            found.append(address)
+    return found

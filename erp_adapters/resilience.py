@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -44,6 +44,7 @@ from erp_adapters.base import (
     ErpUnauthorizedError,
     ErpUnavailableError,
     Health,
+    contacts_of,
 )
 from erp_adapters.breaker import BreakerState, CircuitBreaker, Ticket
 from erp_adapters.guard_data import AdapterState, ResilienceSettings
@@ -147,25 +148,36 @@ class ResilientAdapter:
             "contact_by_email", lambda: self.inner.contact_by_email(email)
         )
 
-    async def accounts_changed_since(
+    def accounts_changed_since(
         self, since: datetime | None
     ) -> AsyncGenerator[Account, None]:
-        """The inner adapter's accounts, each step guarded.
+        """The inner adapter's accounts, each step guarded (see `_steps`)."""
+        return self._steps(
+            "accounts_changed_since", self.inner.accounts_changed_since(since)
+        )
+
+    def contacts(self) -> AsyncGenerator[Contact, None]:
+        """The inner adapter's contacts, each step guarded (see `_steps`); for an
+        adapter without `contacts()`, its accounts' own addresses."""
+        return self._steps("contacts", contacts_of(self.inner))
+
+    async def _steps(
+        self, operation: str, items: AsyncIterator[T]
+    ) -> AsyncGenerator[T, None]:
+        """The items of an inner listing, each step a guarded call.
 
         Steps are never retried: an async generator that failed cannot go on, and
-        starting again would yield accounts twice. A failed step ends the iteration
+        starting again would yield items twice. A failed step ends the iteration
         with the error; the caller starts again later.
         """
-        iterator = self.inner.accounts_changed_since(since).__aiter__()
+        iterator = items.__aiter__()
         try:
             while True:
                 try:
-                    account = await self._call(
-                        "accounts_changed_since", iterator.__anext__, retry=False
-                    )
+                    item = await self._call(operation, iterator.__anext__, retry=False)
                 except StopAsyncIteration:
                     return
-                yield account
+                yield item
         finally:
             closing = getattr(iterator, "aclose", None)
             if closing is not None:

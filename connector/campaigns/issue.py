@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from connector.campaigns.invites import InviteStore, IssuedInvite
 from connector.campaigns.mailmerge import MailMergeRow, write_mail_merge
@@ -30,32 +30,10 @@ from connector.campaigns.tokens import (
 from connector.errors import ConfigurationError
 from connector.linking.model import Account, Contact
 from connector.store.installations import Installation
-from erp_adapters.base import ErpAdapter
+from erp_adapters.base import ErpAdapter, contacts_of
 
 MAX_CAMPAIGN_CHARS = 100
 _STORE_BATCH = 5000
-
-
-@runtime_checkable
-class ContactDirectory(Protocol):
-    """An adapter that can list every contact (the CSV adapter can)."""
-
-    def contacts(self) -> AsyncIterator[Contact]:
-        """Every contact with an address, with the number of its account."""
-        ...
-
-
-def _contact_directory(adapter: ErpAdapter) -> ContactDirectory | None:
-    """The adapter, or the one inside erplink's guard, if it can list contacts.
-
-    The guard (`erp_adapters.resilience.ResilientAdapter`) offers the protocol's
-    lookups only; a campaign run is a one-off bulk read, so it may read the
-    directory of the adapter inside without the guard's per-call limits.
-    """
-    for candidate in (adapter, getattr(adapter, "inner", None)):
-        if isinstance(candidate, ContactDirectory):
-            return candidate
-    return None
 
 
 class Progress(Protocol):
@@ -190,22 +168,26 @@ async def _selected_accounts(
 async def _contacts_by_account(
     adapter: ErpAdapter, accounts: Sequence[Account]
 ) -> dict[str, list[Contact]]:
-    """Each chosen account's contacts; the account's own address without a list."""
+    """Each chosen account's contacts, each address once, a named contact before the
+    account's own entry; an address listed for two accounts goes to neither, as
+    nobody can tell which account the person works for."""
     wanted = {a.number for a in accounts}
+    owners: dict[str, str] = {}
+    chosen: dict[str, Contact] = {}
+    shared: set[str] = set()
+    async for contact in contacts_of(adapter):
+        key = contact.email.lower()
+        owner = owners.setdefault(key, contact.account_number)
+        if owner != contact.account_number:
+            shared.add(key)
+        elif contact.account_number in wanted:
+            known = chosen.get(key)
+            if known is None or (contact.number and not known.number):
+                chosen[key] = contact
     found: dict[str, list[Contact]] = defaultdict(list)
-    directory = _contact_directory(adapter)
-    if directory is not None:
-        async for contact in directory.contacts():
-            if contact.account_number in wanted:
-                found[contact.account_number].append(contact)
-        return dict(found)
-
-    for account in accounts:
-        for address in account.email.replace(",", ";").split(";"):
-            if "@" in address:
-                found[account.number].append(
-                    Contact("", account.number, account.name, address.strip())
-                )
+    for key, contact in chosen.items():
+        if key not in shared:
+            found[contact.account_number].append(contact)
     return dict(found)
 
 

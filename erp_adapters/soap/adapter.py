@@ -27,7 +27,7 @@ from zeep.wsse.username import UsernameToken
 from connector.linking.domains import registrable_domain
 from connector.linking.model import Account, Contact
 from erp_adapters.base import ErpError, ErpMisconfiguredError, Health
-from erp_adapters.soap import criteria, records
+from erp_adapters.soap import criteria, records, search
 from erp_adapters.soap.client import PageClient
 from erp_adapters.soap.pools import Pools
 from erp_adapters.soap.search import MAX_MATCHES, EmailSearch, Found, pages
@@ -214,6 +214,12 @@ class SoapAdapter:
         )
         async for record in pages(self._customers, filters, self._page_size):
             yield records.account(record)
+
+    def contacts(self) -> AsyncIterator[Contact]:
+        """Every account's own addresses, then every contact's, page by page with
+        NAV's bookmark keys (`search.listed_contacts`). An address on two accounts
+        comes once for each; the caller drops it."""
+        return search.listed_contacts(self._customers, self._contacts, self._page_size)
 
     async def health(self) -> Health:
         """Ok with the account count when the Customer page answers; not ok, with

@@ -1,14 +1,17 @@
-"""Reading pages for the adapter: bookmark paging, e-mail searches shared in flight."""
+"""Reading pages for the adapter: bookmark paging, the contact listing, e-mail
+searches shared in flight."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import structlog
 
 from connector.linking.model import Account, Contact
+from erp_adapters.base import email_addresses
 from erp_adapters.soap import criteria, records
 from erp_adapters.soap.client import PageClient
 
@@ -30,6 +33,23 @@ async def pages(
         if len(batch) < size or not batch:
             return
         bookmark = batch[-1].Key
+
+
+async def listed_contacts(
+    customers: PageClient, contacts: PageClient, size: int
+) -> AsyncIterator[Contact]:
+    """Every account's own addresses (the Customer page), then those of every
+    contact with a `Customer_No` (the Contact page), one per address of a field."""
+    async for record in pages(customers, [], size):
+        account = records.account(record)
+        for address in email_addresses(account.email):
+            yield Contact("", account.number, account.name, address)
+    async for record in pages(contacts, [], size):
+        person = records.contact(record)
+        if not person.account_number:
+            continue  # a prospect, or a company that is no customer
+        for address in email_addresses(person.email):
+            yield replace(person, email=address)
 
 
 async def read_all(

@@ -25,10 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connector.linking.model import Account, Contact
-from erp_adapters.base import ErpError, Health
+from erp_adapters.base import ErpError, Health, email_addresses
 from erp_adapters.sql.connection import create_engine, describe, parse_url
 from erp_adapters.sql.errors import translate
-from erp_adapters.sql.lookups import Lookups
+from erp_adapters.sql.lookups import ContactKey, Lookups
 from erp_adapters.sql.mapping import SqlOptions, parse_options
 from erp_adapters.sql.queries import Statements
 from erp_adapters.sql.schema import reflect
@@ -163,6 +163,30 @@ class SqlAdapter:
             if len(page) < size:
                 return
             after = page[-1].number
+
+    async def contacts(self) -> AsyncIterator[Contact]:
+        """Every account's own addresses, then every contact's, each in pages of
+        `page_size` (key-set paging). Pages are read one at a time, so an address
+        on two accounts comes once for each; the caller drops it."""
+        after: str | None = None
+        size = self._options.page_size
+        while True:
+            async with self._call("contacts") as (conn, sql):
+                page = await sql.changed_page(conn, None, after, size)
+            for account in page:
+                for address in email_addresses(account.email):
+                    yield Contact("", account.number, account.name, address)
+            if len(page) < size:
+                break
+            after = page[-1].number
+        key: ContactKey | None = None
+        while True:
+            async with self._call("contacts") as (conn, sql):
+                people, key = await sql.contacts_page(conn, key, size)
+            for person in people:
+                yield person
+            if key is None:
+                return
 
     async def health(self) -> Health:
         """Ok with the account count, or not ok with what failed.

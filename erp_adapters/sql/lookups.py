@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connector.linking.model import Account, Contact
+from erp_adapters.base import email_addresses
 from erp_adapters.sql import rows
 from erp_adapters.sql.queries import Statements
 from erp_adapters.sql.rows import NAV_BLANK_DATE
@@ -31,6 +33,9 @@ pattern per lookup is kept all the same: anchoring it at `@` and at `.` took two
 index scans and made the lookup markedly slower (BENCHMARKS.md)."""
 EMAIL_MATCHES_MAX = 20
 """Rows an e-mail lookup reads at most per table."""
+ContactKey = tuple[Any, Any]
+"""Where a page of contacts ends: the last row's contact and account number, as
+the database gave them (compared again by the database, never in Python)."""
 
 
 class Lookups:
@@ -106,6 +111,25 @@ class Lookups:
             if address is not None:
                 found.append(rows.contact_from_row(row._mapping, address))
         return sorted(found, key=lambda contact: contact.number)
+
+    async def contacts_page(
+        self, conn: AsyncConnection, after: ContactKey | None, size: int
+    ) -> tuple[list[Contact], ContactKey | None]:
+        """One page of contacts after the key `after`, one per address, and the key
+        to read the next page after (None after the last page)."""
+        query = self._sql.contacts_page(after, size)
+        if query is None:
+            return [], None
+        result = (await conn.execute(query)).all()
+        found = [
+            rows.contact_from_row(row._mapping, address)
+            for row in result
+            if rows.text(row.account_number)
+            for address in email_addresses(rows.text(row.email))
+        ]
+        if len(result) < size:
+            return found, None
+        return found, (result[-1].number, result[-1].account_number)
 
     async def accounts_with(self, conn: AsyncConnection, email: str) -> dict[str, str]:
         """Account number -> the address as written, for accounts holding `email`."""

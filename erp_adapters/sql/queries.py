@@ -30,7 +30,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, literal_column
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    literal_column,
+    or_,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.expression import ColumnClause
 
@@ -105,13 +115,37 @@ class Statements:
 
     def contacts(self) -> Query | None:
         """Contacts with the number of the account they belong to; None without."""
+        joined = self._contacts_joined()
+        if joined is None:
+            return None
+        contacts, source, account = joined
+        columns = [contacts.c(f).label(f) for f in ("number", "name", "email")]
+        return sa_select(*columns, account.label("account_number")).select_from(source)
+
+    def contacts_page(self, after: tuple[Any, Any] | None, size: int) -> Query | None:
+        """The next `size` contacts by (contact number, account number) after
+        `after` (key-set paging: a contact related to two accounts is two rows);
+        None without a contacts table."""
+        query, joined = self.contacts(), self._contacts_joined()
+        if query is None or joined is None:
+            return None
+        number, account = joined[0].c("number"), joined[2]
+        if after is not None:
+            query = query.where(
+                or_(number > after[0], and_(number == after[0], account > after[1]))
+            )
+        return query.order_by(number, account).limit(size)
+
+    def _contacts_joined(
+        self,
+    ) -> tuple[MappedTable, FromClause, ColumnElement[Any]] | None:
+        """The contacts table, the FROM clause joining it to the account numbers,
+        and the account number column; None without a contacts table."""
         contacts, relations = self._schema.contacts, self._schema.relations
         if contacts is None:
             return None
-        columns = [contacts.c(f).label(f) for f in ("number", "name", "email")]
         if relations is None:
-            account = contacts.c("company_number").label("account_number")
-            return sa_select(*columns, account).select_from(contacts.clause)
+            return contacts, contacts.clause, contacts.c("company_number")
         related = and_(
             relations.c("contact_number").in_(
                 [contacts.c("number"), contacts.c("company_number")]
@@ -119,8 +153,7 @@ class Statements:
             cast(relations.c("link_to_table"), String) == self._link_to_table,
         )
         joined = contacts.clause.join(relations.clause, related)
-        account = relations.c("account_number").label("account_number")
-        return sa_select(*columns, account).select_from(joined)
+        return contacts, joined, relations.c("account_number")
 
     def account_addresses(self, condition: ColumnElement[bool], limit: int) -> Query:
         """Number and e-mail field of the accounts meeting `condition`."""

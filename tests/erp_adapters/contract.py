@@ -375,6 +375,55 @@ async def check_domain_limit_zero_finds_nothing(adapter: ErpAdapter) -> None:
     assert accounts == []
 
 
+CONTRACT_CONTACTS = frozenset(
+    {
+        ("", "10000", "Acme Industrial GmbH", "info@acme-industrial.de"),
+        ("", "10010", "Brandt Metallbau KG", "info@brandt-metall.de"),
+        ("", "10020", "Hansen Gruppe Nord", "nord@hansen-gruppe.de"),
+        ("", "10021", "Hansen Gruppe Süd", "sued@hansen-gruppe.de"),
+        ("", "0004711", "Kleinbetrieb Meyer", "kontakt@meyer-werkstatt.de"),
+        ("", "10030", "Großabnehmer AG", "zentrale@grossabnehmer.de"),
+        ("", "10040", "Gesperrt Handel GmbH", "info@gesperrt-handel.de"),
+        ("", "10041", "Lieferstopp KG", "info@lieferstopp.de"),
+        ("", "10050", "Fjord Trading ApS", "sales@fjord-trading.dk"),
+        ("", "10060", "Subdomain Firma GmbH", "einkauf@sales.subdomain-firma.de"),
+        ("", "10070", "British Supplies Ltd", "orders@london.british-supplies.co.uk"),
+        ("", "10080", "Multi Mail GmbH", "info@multi-mail.de"),
+        ("", "10080", "Multi Mail GmbH", "rechnung@multi-mail-billing.de"),
+        ("", "10090", "' OR 1=1 --", "quote@injection-test.de"),
+        ("", "10091", "Stern * Handel", "star@stern-handel.de"),
+        ("", "10092", "Range Handel 1..9", "range@range-handel.de"),
+        ("", "10093", "Prozent 100% GmbH", "under_score@prozent-firma.de"),
+        ("", "10100", "Zürich Präzision AG", "info@zuerich-praezision.ch"),
+        ("CT10000", "10000", "Anna Schmidt", "anna.schmidt@acme-industrial.de"),
+        ("CT10001", "10000", "Peter O'Brien", "peter.o'brien@acme-industrial.de"),
+        ("CT10021", "10021", "Ute Süd", "ute@hansen-gruppe.de"),
+        ("CT10040", "10040", "Bestellung Gesperrt", "bestellung@gesperrt-handel.de"),
+        ("CT10050", "10050", "Ole Sørensen", "ole@fjord-trading.dk"),
+        ("CT10060", "10060", "Privat Person", "subdomain.privat@gmail.com"),
+        ("CT10070", "10070", "Buyer London",
+         "buyer@procurement.british-supplies.co.uk"),
+    }
+)  # fmt: skip
+"""Every (contact number, account number, name, address in lower case) that
+`contacts()` lists for the contract data set: each account's own addresses (both of
+a two-address field; none for 10094, which has none) and each named contact."""
+
+
+async def check_contacts_lists_every_address_with_its_account(
+    adapter: ErpAdapter,
+) -> None:
+    # when
+    listed = [c async for c in adapter.contacts()]
+
+    # then: complete, each once, names and addresses literal (quotes, `*`, `%`, `_`)
+    found = [(c.number, c.account_number, c.name, c.email.lower()) for c in listed]
+    assert sorted(found) == sorted(CONTRACT_CONTACTS)
+    ole = next(c for c in listed if c.number == "CT10050")
+    assert ole.email in ("Ole@Fjord-Trading.DK", "ole@fjord-trading.dk")
+    assert all(c.account_number in ALL_NUMBERS for c in listed)
+
+
 Check = Callable[[ErpAdapter], Awaitable[None]]
 CHECKS: tuple[Check, ...] = tuple(
     check for name, check in sorted(globals().items()) if name.startswith("check_")

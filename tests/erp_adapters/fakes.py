@@ -81,6 +81,12 @@ class FlakyErp:
         async for account in self.inner.accounts_changed_since(since):
             yield account
 
+    async def contacts(self) -> AsyncIterator[Contact]:
+        # gated per item: a step in the middle of the listing can fail too
+        async for contact in self.inner.contacts():
+            await self._gate("contacts")
+            yield contact
+
     async def health(self) -> Health:
         await self._gate("health")
         return await self.inner.health()
