@@ -20,7 +20,10 @@ from graphql import (
 
 from connector.sandbox.schema import load_sdl
 
-SALEOR_SCHEMA = Path("/work/shared/saleor/schema.graphql")
+# shared/ lies beside the checkout, on a developer's machine and in CI alike.
+SALEOR_SCHEMA = (
+    Path(__file__).resolve().parents[3] / "shared" / "saleor" / "schema.graphql"
+)
 OWN_SCHEMA = build_schema(load_sdl())
 OWN_TYPES = [name for name in OWN_SCHEMA.type_map if not name.startswith("__")]
 
