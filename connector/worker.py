@@ -15,10 +15,8 @@ import asyncio
 import contextlib
 import functools
 import os
-import random
 import socket
 from collections import defaultdict
-from collections.abc import Awaitable
 from datetime import timedelta
 
 import structlog
@@ -26,15 +24,10 @@ import structlog
 from connector.errors import ErplinkError
 from connector.services import Services
 from connector.store.inbox import InboxItem
+from connector.waiting import backoff_delay, first_of
 from erp_adapters.resilience import ErpCircuitOpenError
 
 log = structlog.get_logger(__name__)
-
-
-def backoff_delay(attempts: int, base_s: float, max_s: float) -> timedelta:
-    """Exponential backoff with full-range jitter (0.5x to 1.5x)."""
-    delay = min(max_s, base_s * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=delay * random.uniform(0.5, 1.5))
 
 
 class Worker:
@@ -66,7 +59,7 @@ class Worker:
                 waits.append(self.services.wakeup.wait())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.worker_poll_s):
-                    await _first(*waits)
+                    await first_of(*waits)
         await asyncio.gather(*self._running)
         log.info("worker.stopped", worker=self.name)
 
@@ -158,19 +151,3 @@ class Worker:
             delay_s=round(delay.total_seconds(), 2),
             error=error,
         )
-
-
-async def _first(*waits: Awaitable[object]) -> None:
-    """Return once one of `waits` is done; cancel the waits wrapped here, only.
-
-    Tasks passed in (the worker's own processing) are watched, never cancelled.
-    """
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    wrapped = [
-        task for task, wait in zip(tasks, waits, strict=True) if task is not wait
-    ]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in wrapped:
-            task.cancel()

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-from collections.abc import Awaitable
 from datetime import timedelta
 
 import structlog
@@ -37,16 +35,11 @@ from connector.mail.smtp import mail_enabled, send_mail
 from connector.mail.tokens import signer_for
 from connector.services import Services
 from connector.store.clock import now
+from connector.waiting import backoff_delay, first_of
 
 log = structlog.get_logger(__name__)
 
 BATCH = 20
-
-
-def retry_delay(attempts: int, base_s: float, max_s: float) -> timedelta:
-    """Exponential backoff with jitter (0.5x to 1.5x), capped at `max_s`."""
-    delay = min(max_s, base_s * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=delay * random.uniform(0.5, 1.5))
 
 
 async def run_mail(services: Services, stop: asyncio.Event) -> None:
@@ -72,7 +65,7 @@ class MailDispatcher:
             outbox.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.services.settings.mail_poll_s):
-                    await _first(stop.wait(), outbox.wakeup.wait())
+                    await first_of(stop.wait(), outbox.wakeup.wait())
 
     async def run_once(self) -> int:
         """Queue what is due, then send one batch; how many rows it held."""
@@ -164,7 +157,7 @@ class MailDispatcher:
             )
             return
 
-        delay = retry_delay(
+        delay = backoff_delay(
             item.attempts, settings.mail_retry_base_s, settings.mail_retry_max_s
         )
         await self.services.outbox.retry_later(item.id, error, delay)
@@ -175,12 +168,3 @@ class MailDispatcher:
             delay_s=round(delay.total_seconds(), 2),
             error=exc.code,
         )
-
-
-async def _first(*waits: Awaitable[object]) -> None:
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()

@@ -24,19 +24,12 @@ import zeep
 import zeep.exceptions
 from lxml import etree
 
+from erp_adapters.soap.hardening import HARDENED_PARSER
+
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 _BODY = f"{{{SOAP_ENV}}}Body"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
 
 Converter = Callable[[str], Any]
 # zeep has no type hints: its exceptions, raised here as zeep raised them, typed once
@@ -96,7 +89,7 @@ class ReplyReader:
                 status_code=status,
             )
         try:
-            root = etree.fromstring(content, parser=_PARSER)
+            root = etree.fromstring(content, parser=HARDENED_PARSER)
         except etree.XMLSyntaxError as exc:
             raise _TransportError(
                 f"Server returned a reply ({status}) that is not XML",

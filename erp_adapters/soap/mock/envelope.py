@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from erp_adapters.soap.hardening import HARDENED_PARSER
 from erp_adapters.soap.mock.filters import FieldKind
 from erp_adapters.soap.mock.pages import Page, Record
 
@@ -24,16 +25,6 @@ WSSE_NS = (
 NAV_EXCEPTION_PREFIX = "Microsoft.Dynamics.Nav.Types.Exceptions."
 NAV_BLANK_DATE = "0001-01-01"
 MAX_REQUEST_BYTES = 1024 * 1024
-
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
 
 
 class ClientFault(Exception):
@@ -77,7 +68,7 @@ def _parse(body: bytes) -> etree._Element:
     if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
         raise ClientFault("Document type definitions are not accepted.")
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(body, HARDENED_PARSER)
     except etree.XMLSyntaxError as exc:
         raise ClientFault("The request is not well-formed XML.") from exc
     if root.getroottree().docinfo.doctype:
