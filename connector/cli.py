@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Coroutine
-from typing import Any
 
 import click
 import uvicorn
@@ -16,8 +14,8 @@ from connector.cli_adapters import adapters
 from connector.cli_admin import COMMANDS
 from connector.cli_campaigns import invites, report
 from connector.cli_mail import digest
+from connector.cli_running import run_command
 from connector.cli_soap import erp_mock
-from connector.errors import ConfigurationError, ErplinkError
 from connector.logs import configure_logging
 from connector.mail.dispatch import run_mail
 from connector.policy_sync import follow_policy
@@ -30,15 +28,6 @@ from connector.worker import Worker
 
 def _level(quiet: bool) -> int:
     return logging.WARNING if quiet else logging.INFO
-
-
-def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    try:
-        return asyncio.run(coroutine)
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ErplinkError as exc:
-        raise click.ClickException(f"{exc.code}: {exc}") from exc
 
 
 @click.group()
@@ -61,7 +50,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     settings = Settings()
     if no_worker:
         settings = settings.with_overrides(run_worker=False)
-    _run(_preflight(settings))
+    run_command(_preflight(settings))
     app = create_app(settings)
     click.echo(
         f"erplink on http://{host}:{port}  manifest: {settings.public_url}/api/manifest"
@@ -94,7 +83,7 @@ def worker(count: int) -> None:
         finally:
             await services.aclose()
 
-    _run(work())
+    run_command(work())
 
 
 @main.command("migrate")
@@ -109,7 +98,7 @@ def migrate_command() -> None:
         finally:
             await engine.dispose()
 
-    _run(run())
+    run_command(run())
     click.echo("schema up to date")
 
 
@@ -145,7 +134,7 @@ def inbox_list(status: str, limit: int) -> None:
                 f"received={item.received_at:%Y-%m-%d %H:%M:%S}  {item.last_error}"
             )
 
-    _run(run())
+    run_command(run())
 
 
 @inbox.command("retry")
@@ -163,7 +152,7 @@ def inbox_retry(ids: tuple[int, ...], every: bool) -> None:
         finally:
             await services.aclose()
 
-    click.echo(f"{_run(run())} dead letters queued again")
+    click.echo(f"{run_command(run())} dead letters queued again")
 
 
 @main.command()
@@ -214,7 +203,7 @@ def demo(port: int, sandbox_port: int, exit_after: bool, erp: str) -> None:
             await running.stop()
 
     try:
-        _run(run())
+        run_command(run())
     except KeyboardInterrupt:
         click.echo("stopped")
 

@@ -7,7 +7,6 @@ audited as support, named `cli:<login>`.
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,7 +15,8 @@ from typing import TypeVar
 import click
 
 from connector.apikeys import ApiKey
-from connector.errors import ConfigurationError, ErplinkError
+from connector.cli_running import run_command
+from connector.errors import ErplinkError
 from connector.reviewer import Reviewer, Role
 from connector.services import Services, open_services
 from connector.settings import ROOT, Settings
@@ -35,12 +35,7 @@ def _with_services(work: Callable[[Services], Awaitable[T]]) -> T:
         finally:
             await services.aclose()
 
-    try:
-        return asyncio.run(run())
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ErplinkError as exc:
-        raise click.ClickException(f"{exc.code}: {exc}") from exc
+    return run_command(run())
 
 
 def cli_reviewer() -> Reviewer:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 
@@ -14,7 +14,8 @@ from connector.campaigns.invites import InviteStore
 from connector.campaigns.issue import CampaignRequest, CampaignResult, create_campaign
 from connector.campaigns.periods import parse_period
 from connector.campaigns.tokens import InviteSource, invite_key
-from connector.errors import ConfigurationError, ErplinkError
+from connector.cli_running import run_command
+from connector.errors import ConfigurationError
 from connector.services import Services, open_services
 from connector.settings import Settings
 from connector.store.clock import now
@@ -146,16 +147,6 @@ def _progress_bar(stage: str, total: int) -> Callable[[int], None]:
             bar.render_finish()
 
     return advance
-
-
-def run_command(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a command's coroutine; erplink's errors become click's (exit code 1)."""
-    try:
-        return asyncio.run(coroutine)
-    except ConfigurationError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ErplinkError as exc:
-        raise click.ClickException(f"{exc.code}: {exc}") from exc
 
 
 @click.command()

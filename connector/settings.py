@@ -12,7 +12,11 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from erp_adapters.guard_data import ResilienceSettings
+
 ROOT = Path(__file__).resolve().parent.parent
+# The guard's numbers have one home: its own dataclass.
+GUARD_DEFAULTS = ResilienceSettings()
 DEFAULT_DATA_DIR = Path("var")
 SAMPLE_ADAPTER_OPTIONS = {
     "accounts": str(ROOT / "erp_adapters" / "data" / "accounts.csv"),
@@ -77,14 +81,16 @@ class Settings(BaseSettings):
     jwks_refetch_interval_s: float = 30.0
     saleor_timeout_s: float = 10.0
     log_json: bool | None = None
-    erp_timeout_s: float = Field(default=5.0, gt=0)
-    erp_max_concurrency: int = Field(default=8, ge=1)
-    erp_retries: int = Field(default=2, ge=0)
-    erp_retry_backoff_s: float = Field(default=0.1, ge=0)
-    erp_retry_budget: float = Field(default=10.0, ge=0)
-    erp_retry_budget_per_s: float = Field(default=1.0, ge=0)
-    erp_breaker_failures: int = Field(default=5, ge=1)
-    erp_breaker_reset_s: float = Field(default=30.0, gt=0)
+    erp_timeout_s: float = Field(default=GUARD_DEFAULTS.timeout_s, gt=0)
+    erp_max_concurrency: int = Field(default=GUARD_DEFAULTS.max_concurrency, ge=1)
+    erp_retries: int = Field(default=GUARD_DEFAULTS.retries, ge=0)
+    erp_retry_backoff_s: float = Field(default=GUARD_DEFAULTS.retry_backoff_s, ge=0)
+    erp_retry_budget: float = Field(default=GUARD_DEFAULTS.retry_budget, ge=0)
+    erp_retry_budget_per_s: float = Field(
+        default=GUARD_DEFAULTS.retry_budget_per_s, ge=0
+    )
+    erp_breaker_failures: int = Field(default=GUARD_DEFAULTS.breaker_failures, ge=1)
+    erp_breaker_reset_s: float = Field(default=GUARD_DEFAULTS.breaker_reset_s, gt=0)
     # Rep e-mails and the admin digest (see README, "Rep e-mails").
     smtp_host: str = ""
     smtp_port: int = 25
