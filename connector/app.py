@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 from sqlalchemy import text
@@ -23,7 +24,7 @@ from connector.settings import Settings
 from connector.worker import Worker
 from erp_adapters.base import ErpError
 from webhooks.manifest import manifest
-from webhooks.receivers import receive
+from webhooks.receivers import WebhookReceiver
 from webhooks.register import register
 
 
@@ -70,9 +71,19 @@ async def _erp_check(services: Services) -> str:
 
 
 def create_app(
-    settings: Settings | None = None, services: Services | None = None
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    freeze_startup_heap: bool = False,
 ) -> Starlette:
-    """The erplink ASGI app. Given `services`, it uses them and leaves them open."""
+    """The erplink ASGI app. Given `services`, it uses them and leaves them open.
+
+    With `freeze_startup_heap` (a serving process), every object alive once start-up
+    is done (the GraphQL schema, the policy, the ERP data, SQLAlchemy's metadata) is
+    moved out of the garbage collector's sight with `gc.freeze()`: a full collection
+    would otherwise walk all of them every so many requests, tens of milliseconds
+    each time (BENCHMARKS.md). It is process-wide, so tests leave it off.
+    """
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
@@ -88,6 +99,9 @@ def create_app(
         if shared.settings.run_worker:
             worker = asyncio.create_task(Worker(shared).run(stop))
         refresher = start_login_refresh(shared, stop)
+        if freeze_startup_heap:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -101,10 +115,10 @@ def create_app(
             if services is None:
                 await shared.aclose()
 
-    routes = [
+    routes = [  # webhooks first: the router tries routes in order
+        Route("/api/webhooks/{event}", WebhookReceiver(), methods=["POST"]),
         Route("/api/manifest", manifest, methods=["GET"]),
         Route("/api/register", register, methods=["POST"]),
-        Route("/api/webhooks/{event}", receive, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", admin_api(), methods=["GET", "POST"]),

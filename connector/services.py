@@ -93,6 +93,7 @@ class Services:
         """Close the adapter, the Saleor clients and the database pool."""
         await self.adapter.close()
         await self.saleor.aclose()
+        await self.inbox.close()
         await self.engine.dispose()
 
 

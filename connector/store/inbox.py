@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.store.batching import GroupCommit
 from connector.store.clock import as_utc, now
 from connector.store.database import insert_new
 from connector.store.errors import store_errors
+from connector.store.sqlite_inbox import SqliteInboxWriter
 from connector.store.tables import InboxRow
 
 # Rows per INSERT: 12 columns each stays far below SQLite's 32,766 bound values.
@@ -66,8 +67,10 @@ class Inbox:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._sqlite = _sqlite_writer(sessions)
+        add_many = self._sqlite.write if self._sqlite else self._add_many
         self._adds: GroupCommit[dict[str, Any], bool] = GroupCommit(
-            self._add_many, max_batch=MAX_ADD_BATCH
+            add_many, max_batch=MAX_ADD_BATCH
         )
         self._finishes: GroupCommit[tuple[int, InboxStatus], None] = GroupCommit(
             self._finish_many, max_batch=MAX_ADD_BATCH
@@ -91,7 +94,7 @@ class Inbox:
             StoreUnavailableError: the database did not take the row.
         """
         moment = now()
-        values = {
+        values = {  # every column but `id` and `lease_until`: _ADDED_COLUMNS
             "installation_id": installation_id,
             "event": event,
             "subject": subject,
@@ -106,6 +109,11 @@ class Inbox:
             "finished_at": moment if status is InboxStatus.IGNORED else None,
         }
         return await self._adds.submit(values)
+
+    async def close(self) -> None:
+        """Release the SQLite writer's own connection (nothing to do on PostgreSQL)."""
+        if self._sqlite is not None:
+            await self._sqlite.close()
 
     async def _add_many(self, rows: Sequence[dict[str, Any]]) -> list[bool]:
         """Insert rows in one statement; for each, whether it was new.
@@ -250,6 +258,38 @@ class Inbox:
             await session.execute(
                 update(InboxRow).where(InboxRow.id == item_id).values(**values)
             )
+
+
+_ADDED_COLUMNS = (
+    "installation_id",
+    "event",
+    "subject",
+    "payload",
+    "payload_hash",
+    "status",
+    "attempts",
+    "due_at",
+    "locked_by",
+    "last_error",
+    "received_at",
+    "finished_at",
+)
+
+
+def _sqlite_writer(
+    sessions: async_sessionmaker[AsyncSession],
+) -> SqliteInboxWriter | None:
+    """On an SQLite file, new rows go through a writer of their own
+    (connector/store/sqlite_inbox.py says why); elsewhere through SQLAlchemy."""
+    bind = sessions.kw.get("bind")
+    url = getattr(bind, "url", None)
+    if url is None or url.get_backend_name() != "sqlite":
+        return None
+    if not url.database or url.database == ":memory:":
+        return None
+    table = cast(Table, InboxRow.__table__)
+    key = ("installation_id", "payload_hash")  # uq_inbox_payload
+    return SqliteInboxWriter(url.database, table, _ADDED_COLUMNS, key)
 
 
 def _insert_new(session: AsyncSession) -> Any:

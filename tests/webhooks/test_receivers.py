@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from connector.demo import Demo
+from connector.store import sqlite_inbox
 from connector.store.database import create_engine, sessionmaker
 from connector.store.inbox import Inbox
 from connector.store.installations import InstallationStore
@@ -177,3 +180,25 @@ async def test_an_unreachable_store_gets_503_so_saleor_retries(quiet: Demo) -> N
 
     assert (inbox_down.status_code, all_down.status_code) == (503, 503)
     assert inbox_down.json()["error"]["code"] == "STORE_UNAVAILABLE"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_an_sqlite_store_locked_too_long_gets_503_and_the_retry_is_stored(
+    quiet: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_inbox, "LOCK_TIMEOUT_S", 0.2)
+    database = make_url(quiet.services.settings.resolved_database_url()).database
+    assert database
+    before = await stored(quiet)
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer that does not let go
+    try:
+        locked = await post(quiet, BODY)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    retried = await post(quiet, BODY)
+
+    assert (locked.status_code, retried.status_code) == (503, 200)
+    assert await stored(quiet) == before + 1

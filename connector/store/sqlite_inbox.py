@@ -1,0 +1,214 @@
+"""Webhook deliveries into an SQLite inbox, written on the event loop's own thread.
+
+A delivery must be committed before Saleor gets its 200, and on the embedded SQLite
+store that commit is a few page writes into the WAL: tens of microseconds, no fsync
+(`synchronous=NORMAL`). Sending it through the async driver costs more than the work
+itself: every statement of the transaction is handed to the driver's thread and back,
+and each hand-over waits for the GIL. So the inbox keeps one plain `sqlite3`
+connection of its own for its batches of new rows and runs each batch as a single
+synchronous transaction, with nothing to await in between (BENCHMARKS.md).
+
+The write lock could block the loop, and is not allowed to: another connection (the
+worker's, `erplink inbox`) may hold it, so this connection never waits inside SQLite
+(`busy_timeout=0`). It retries after an asyncio sleep, as SQLite's own busy handler
+would, and gives up after the same timeout as the other connections. The INSERT and
+the COMMIT run in a thread, with the GIL released while SQLite writes; that is also
+where the WAL is checkpointed, every `WAL_AUTOCHECKPOINT_PAGES` pages, between two
+batches of this writer, so that the checkpoint completes and the WAL starts over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import sqlite
+
+from connector.errors import StoreUnavailableError
+
+LOCK_TIMEOUT_S = 10.0
+FIRST_LOCK_RETRY_S = 0.0005
+LAST_LOCK_RETRY_S = 0.02
+WAL_AUTOCHECKPOINT_PAGES = 1_000  # SQLite's default, said here on purpose
+CACHE_KIB = 64 * 1024
+
+Bind = Callable[[Any], Any]
+
+
+class SqliteInboxWriter:
+    """Inserts batches of rows into one table, skipping rows its unique key holds.
+
+    Args:
+        database: the SQLite file the store's engine uses.
+        table: the table, as SQLAlchemy knows it: names are quoted and each value
+            bound (datetimes as text, bytes as blobs) as its columns say, so rows
+            written here read back through SQLAlchemy like any other.
+        columns: the names of the columns every row gives.
+        key: the table's unique key, a subset of `columns`: a scope column (the
+            installation) and a value column (the payload hash).
+    """
+
+    def __init__(
+        self,
+        database: str,
+        table: Table,
+        columns: Sequence[str],
+        key: tuple[str, str],
+    ) -> None:
+        self._database = database
+        dialect = sqlite.dialect()
+        quote = dialect.identifier_preparer.quote
+        self._table = dialect.identifier_preparer.format_table(table)
+        self._columns = ", ".join(quote(name) for name in columns)
+        self._scope, self._value = (quote(name) for name in key)
+        self._key_indexes = [list(columns).index(name) for name in key]
+        self._binds: list[Bind | None] = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in columns
+        ]
+        self._names = list(columns)
+        self._connection: sqlite3.Connection | None = None
+        self._in_thread: asyncio.Future[None] | None = None
+
+    async def write(self, rows: Sequence[Mapping[str, Any]]) -> list[bool]:
+        """Insert `rows` in one transaction; for each, whether it was new.
+
+        Of two rows with the same unique key, in the table or in this batch, only
+        the first is new. The write lock is taken first, so the keys looked up are
+        still absent when the rows go in: one INSERT for the whole batch, which
+        runs with the COMMIT in a thread, the GIL released while SQLite works.
+
+        Raises:
+            StoreUnavailableError: the file cannot be written, or another
+                connection held the write lock for `LOCK_TIMEOUT_S`.
+        """
+        values = [self._bound(row) for row in rows]
+        scope, value = self._key_indexes
+        first: dict[tuple[Any, Any], int] = {}
+        for index, bound in enumerate(values):
+            first.setdefault((bound[scope], bound[value]), index)
+        with _unavailable_on_error():
+            connection = self._connected()
+            await self._begin(connection)
+            try:
+                stored = self._stored_keys(connection, list(first))
+                new = sorted(i for key, i in first.items() if key not in stored)
+                await self._insert_and_commit(connection, [values[i] for i in new])
+            except BaseException:
+                # A cancelled caller leaves the transaction to the thread.
+                if self._in_thread is None and connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        added = set(new)
+        return [index in added for index in range(len(rows))]
+
+    async def close(self) -> None:
+        """Wait for a running insert, then close the connection."""
+        if self._in_thread is not None:
+            with contextlib.suppress(Exception):
+                await self._in_thread
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _bound(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            row[name] if bind is None else bind(row[name])
+            for name, bind in zip(self._names, self._binds, strict=True)
+        )
+
+    def _stored_keys(
+        self, connection: sqlite3.Connection, keys: list[tuple[Any, Any]]
+    ) -> set[tuple[Any, Any]]:
+        """The keys of `keys` the table holds, one indexed lookup per scope."""
+        by_scope: dict[Any, list[Any]] = {}
+        for scope, value in keys:
+            by_scope.setdefault(scope, []).append(value)
+        stored: set[tuple[Any, Any]] = set()
+        for scope, values in by_scope.items():
+            sql = (
+                f"SELECT {self._value} FROM {self._table} "
+                f"WHERE {self._scope} = ? AND {self._value} IN ({_marks(len(values))})"
+            )
+            found = connection.execute(sql, [scope, *values])
+            stored.update((scope, value) for (value,) in found)
+        return stored
+
+    async def _insert_and_commit(
+        self, connection: sqlite3.Connection, values: list[tuple[Any, ...]]
+    ) -> None:
+        if not values:
+            connection.execute("COMMIT")
+            return
+        rows = ", ".join([f"({_marks(len(self._binds))})"] * len(values))
+        sql = f"INSERT INTO {self._table} ({self._columns}) VALUES {rows}"
+        flat = [v for row in values for v in row]
+
+        def run() -> None:
+            try:
+                connection.execute(sql, flat)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+        # The connection belongs to the thread until it is done, even if the
+        # caller is cancelled meanwhile.
+        self._in_thread = asyncio.ensure_future(asyncio.to_thread(run))
+        try:
+            await asyncio.shield(self._in_thread)
+        finally:
+            if self._in_thread.done():
+                self._in_thread = None
+
+    def _connected(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(
+                self._database, isolation_level=None, check_same_thread=False
+            )
+            for pragma in (
+                "journal_mode=WAL",
+                "synchronous=NORMAL",
+                "foreign_keys=ON",
+                "busy_timeout=0",
+                f"wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
+                f"cache_size=-{CACHE_KIB}",
+            ):
+                connection.execute(f"PRAGMA {pragma}")
+            self._connection = connection
+        return self._connection
+
+    async def _begin(self, connection: sqlite3.Connection) -> None:
+        """Take the write lock, sleeping on the loop (not in SQLite) while held."""
+        delay = FIRST_LOCK_RETRY_S
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        while True:
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, LAST_LOCK_RETRY_S)
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+@contextlib.contextmanager
+def _unavailable_on_error() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreUnavailableError("the store could not store the event") from exc
