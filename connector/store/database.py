@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,7 +22,6 @@ from sqlalchemy.pool import ConnectionPoolEntry
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_TIMEOUT_S = 30.0
-SQLITE_SWITCH_INTERVAL_S = 0.0005
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -40,7 +38,6 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_parent(parsed.database)
-        _hand_over_promptly()
         engine = create_async_engine(
             url,
             connect_args={"timeout": 30},
@@ -83,19 +80,6 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
-
-
-def _hand_over_promptly() -> None:
-    """Let the SQLite driver's thread take the GIL within 0.5 ms, not 5 ms.
-
-    aiosqlite runs every call of a transaction on a thread of its own. While the
-    event loop is busy with requests, that thread waits for the GIL until the
-    interpreter's switch interval runs out (5 ms by default), several times per
-    transaction: under load the waits, not SQLite, bounded webhook intake
-    (BENCHMARKS.md). The setting is process-wide; asyncio code is unaffected
-    beyond slightly more frequent switches.
-    """
-    sys.setswitchinterval(min(sys.getswitchinterval(), SQLITE_SWITCH_INTERVAL_S))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
