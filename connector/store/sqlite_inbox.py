@@ -1,20 +1,22 @@
-"""Webhook deliveries into an SQLite inbox, written on the event loop's own thread.
+"""Webhook deliveries into an SQLite inbox, through a connection of the inbox's own.
 
-A delivery must be committed before Saleor gets its 200, and on the embedded SQLite
-store that commit is a few page writes into the WAL: tens of microseconds, no fsync
-(`synchronous=NORMAL`). Sending it through the async driver costs more than the work
-itself: every statement of the transaction is handed to the driver's thread and back,
-and each hand-over waits for the GIL. So the inbox keeps one plain `sqlite3`
-connection of its own for its batches of new rows and runs each batch as a single
-synchronous transaction, with nothing to await in between (BENCHMARKS.md).
+A delivery must be committed before Saleor gets its 200. On the embedded SQLite store
+that commit is a few page writes into the WAL, with no fsync (`synchronous=NORMAL`).
+Sent through the async driver it cost several times SQLite's own work: aiosqlite
+hands every statement of a transaction to its thread and back, and each hand-over
+waits for the GIL. So the inbox keeps one plain `sqlite3` connection for its batches
+of new rows. A batch takes the write lock and looks up its keys on the event loop
+(microseconds, nothing written yet), then hands the one INSERT and the COMMIT to a
+thread in a single hand-over; SQLite releases the GIL while it writes
+(BENCHMARKS.md, "Webhook intake").
 
-The write lock could block the loop, and is not allowed to: another connection (the
-worker's, `erplink inbox`) may hold it, so this connection never waits inside SQLite
-(`busy_timeout=0`). It retries after an asyncio sleep, as SQLite's own busy handler
-would, and gives up after the same timeout as the other connections. The INSERT and
-the COMMIT run in a thread, with the GIL released while SQLite writes; that is also
-where the WAL is checkpointed, every `WAL_AUTOCHECKPOINT_PAGES` pages, between two
-batches of this writer, so that the checkpoint completes and the WAL starts over.
+Nothing here waits on the loop inside SQLite. Another connection (the worker's,
+`erplink inbox`) may hold the write lock, so this one never waits for it in SQLite
+(`busy_timeout=0`): it sleeps on the loop and tries again, as SQLite's own busy
+handler would, and gives up after the same timeout as the other connections. The WAL
+is checkpointed inside the COMMIT, in the thread, every `WAL_AUTOCHECKPOINT_PAGES`
+pages, between two batches of this writer, so that the checkpoint completes and the
+WAL starts over.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class SqliteInboxWriter:
             StoreUnavailableError: the file cannot be written, or another
                 connection held the write lock for `LOCK_TIMEOUT_S`.
         """
+        await self._settled()
         values = [self._bound(row) for row in rows]
         scope, value = self._key_indexes
         first: dict[tuple[Any, Any], int] = {}
@@ -109,12 +112,18 @@ class SqliteInboxWriter:
 
     async def close(self) -> None:
         """Wait for a running insert, then close the connection."""
-        if self._in_thread is not None:
-            with contextlib.suppress(Exception):
-                await self._in_thread
+        await self._settled()
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+    async def _settled(self) -> None:
+        """Wait for an insert whose caller was cancelled: until its thread is done,
+        the connection (and its transaction) is the thread's."""
+        if self._in_thread is not None:
+            with contextlib.suppress(Exception):
+                await self._in_thread
+            self._in_thread = None
 
     def _bound(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(

@@ -4,8 +4,9 @@ elsewhere waited for on the loop (never inside SQLite), checkpoints off the loop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -17,12 +18,42 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from connector.errors import StoreUnavailableError
 from connector.store import sqlite_inbox
 from connector.store.database import create_engine, migrate, sessionmaker
-from connector.store.inbox import Inbox, InboxStatus
+from connector.store.inbox import Inbox, InboxStatus, payload_hash
 from connector.store.sqlite_inbox import SqliteInboxWriter
 from connector.store.tables import InboxRow
 from tests.store.test_inbox import installed
 
 EVENT = "CUSTOMER_CREATED"
+COLUMNS = (
+    "installation_id",
+    "event",
+    "subject",
+    "payload",
+    "payload_hash",
+    "status",
+    "attempts",
+    "due_at",
+    "locked_by",
+    "last_error",
+    "received_at",
+)
+KEY = ("installation_id", "payload_hash")
+
+
+def row(installation: int, payload: bytes) -> dict[str, object]:
+    return {
+        "installation_id": installation,
+        "event": EVENT,
+        "payload": payload,
+        "payload_hash": payload_hash(payload),
+        "status": InboxStatus.PENDING,
+        "attempts": 0,
+        "due_at": datetime.now(UTC),
+        "locked_by": "",
+        "last_error": "",
+        "received_at": datetime.now(UTC),
+        "subject": "",
+    }
 
 
 @pytest.fixture
@@ -169,3 +200,34 @@ async def test_the_wal_is_checkpointed_between_batches_and_starts_over(
     assert await inbox.counts() == {"pending": 3_000}
     limit = 1_500 * 4_096  # the checkpoint interval and one batch, in pages
     assert (wal < limit) is bounded
+
+
+async def test_a_caller_cancelled_mid_commit_loses_nothing_and_breaks_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+    database: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    installation = await installed(sessions)
+    table = cast(Table, InboxRow.__table__)
+    writer = SqliteInboxWriter(str(database), table, COLUMNS, KEY)
+    big = [row(installation, b"%d:%s" % (n, b"x" * 20_000)) for n in range(150)]
+
+    in_thread = asyncio.Event()
+    to_thread = asyncio.to_thread
+
+    async def handed_over(run: Callable[[], None]) -> None:
+        in_thread.set()
+        await to_thread(run)
+
+    monkeypatch.setattr(asyncio, "to_thread", handed_over)
+    writing = asyncio.create_task(writer.write(big))
+    await in_thread.wait()
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+
+    assert await writer.write([row(installation, b"after")]) == [True]
+    await writer.close()
+    with contextlib.closing(sqlite3.connect(database)) as check:
+        (count,) = check.execute("SELECT count(*) FROM inbox").fetchone()
+    assert count == 151
