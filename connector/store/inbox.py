@@ -94,7 +94,7 @@ class Inbox:
             StoreUnavailableError: the database did not take the row.
         """
         moment = now()
-        values = {  # every column but `id` and `lease_until`: _ADDED_COLUMNS
+        values = {  # ADDED_COLUMNS
             "installation_id": installation_id,
             "event": event,
             "subject": subject,
@@ -260,7 +260,8 @@ class Inbox:
             )
 
 
-_ADDED_COLUMNS = (
+# Every column a new row gives: all but `id` and `lease_until`.
+ADDED_COLUMNS = (
     "installation_id",
     "event",
     "subject",
@@ -289,7 +290,7 @@ def _sqlite_writer(
         return None
     table = cast(Table, InboxRow.__table__)
     key = ("installation_id", "payload_hash")  # uq_inbox_payload
-    return SqliteInboxWriter(url.database, table, _ADDED_COLUMNS, key)
+    return SqliteInboxWriter(url.database, table, ADDED_COLUMNS, key)
 
 
 def _insert_new(session: AsyncSession) -> Any:

@@ -18,25 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from connector.errors import StoreUnavailableError
 from connector.store import sqlite_inbox
 from connector.store.database import create_engine, migrate, sessionmaker
-from connector.store.inbox import Inbox, InboxStatus, payload_hash
+from connector.store.inbox import ADDED_COLUMNS, Inbox, InboxStatus, payload_hash
 from connector.store.sqlite_inbox import SqliteInboxWriter
 from connector.store.tables import InboxRow
 from tests.store.test_inbox import installed
 
 EVENT = "CUSTOMER_CREATED"
-COLUMNS = (
-    "installation_id",
-    "event",
-    "subject",
-    "payload",
-    "payload_hash",
-    "status",
-    "attempts",
-    "due_at",
-    "locked_by",
-    "last_error",
-    "received_at",
-)
 KEY = ("installation_id", "payload_hash")
 
 
@@ -53,6 +40,7 @@ def row(installation: int, payload: bytes) -> dict[str, object]:
         "last_error": "",
         "received_at": datetime.now(UTC),
         "subject": "",
+        "finished_at": None,
     }
 
 
@@ -209,7 +197,7 @@ async def test_a_caller_cancelled_mid_commit_loses_nothing_and_breaks_nothing(
 ) -> None:
     installation = await installed(sessions)
     table = cast(Table, InboxRow.__table__)
-    writer = SqliteInboxWriter(str(database), table, COLUMNS, KEY)
+    writer = SqliteInboxWriter(str(database), table, ADDED_COLUMNS, KEY)
     big = [row(installation, b"%d:%s" % (n, b"x" * 20_000)) for n in range(150)]
 
     in_thread = asyncio.Event()
