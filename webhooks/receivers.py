@@ -5,9 +5,9 @@ from a Saleor that never installed erplink, 400 not a customer event, 413 too la
 (the body is not read past the limit), 503 the store is down, so Saleor retries.
 
 This is the one endpoint Saleor calls at the rate customers arrive, so it is a plain
-ASGI app: Starlette routes to it, but builds no `Request` and wraps no handler
-around it. The stored inbox row is the record of a delivery; only refusals are
-logged here, and the worker logs what each event led to.
+ASGI app: Starlette routes to it without wrapping a handler and its exception
+middleware around it. The stored inbox row is the record of a delivery; only
+refusals are logged here, and the worker logs what each event led to.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 import structlog
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
@@ -35,10 +36,6 @@ class BodyTooLargeError(Exception):
     """The request body passed the configured limit."""
 
 
-class ClientGoneError(Exception):
-    """The client closed the connection before the body was complete."""
-
-
 class WebhookReceiver:
     """The ASGI app behind the route; Starlette calls it as it is."""
 
@@ -50,27 +47,25 @@ class WebhookReceiver:
 
 
 async def _answer(scope: Scope, receive: Receive) -> Response | None:
-    services: Services = scope["app"].state.services
-    event = EVENT_BY_PATH.get(scope["path_params"]["event"])
+    request = Request(scope, receive)
+    services: Services = request.app.state.services
+    event = EVENT_BY_PATH.get(request.path_params["event"])
     if event is None:
         return error_reply(404, "UNKNOWN_EVENT", "erplink does not subscribe to this")
-    headers = dict(scope["headers"])
     try:
-        body = await _read_limited(receive, headers, services.settings.max_body_bytes)
-        return await _take(services, headers, event, body)
+        return await _take(services, request, event)
     except BodyTooLargeError:
         return error_reply(413, "BODY_TOO_LARGE", "the payload is over the limit")
-    except ClientGoneError:
+    except ClientDisconnect:
         return None
     except StoreUnavailableError:
         log.error("webhook.store_unavailable", webhook_event=event)
         return error_reply(503, "STORE_UNAVAILABLE", "try again later")
 
 
-async def _take(
-    services: Services, headers: dict[bytes, bytes], event: str, body: bytes
-) -> Response:
-    api_url = headers.get(b"saleor-api-url", b"").decode("latin-1")
+async def _take(services: Services, request: Request, event: str) -> Response:
+    body = await _read_limited(request, services.settings.max_body_bytes)
+    api_url = request.headers.get("saleor-api-url", "")
     installation = await services.installations.get(api_url)
     if installation is None:
         log.warning("webhook.unknown_installation", webhook_event=event)
@@ -78,7 +73,7 @@ async def _take(
             401, "UNKNOWN_INSTALLATION", "this Saleor never installed erplink"
         )
     try:
-        signature = headers.get(b"saleor-signature", b"").decode("latin-1")
+        signature = request.headers.get("saleor-signature", "")
         await services.verifier.verify(installation, signature, body)
     except SignatureError as exc:
         log.warning("webhook.rejected_signature", webhook_event=event, reason=str(exc))
@@ -101,25 +96,18 @@ async def _take(
     return STORED
 
 
-async def _read_limited(
-    receive: Receive, headers: dict[bytes, bytes], limit: int
-) -> bytes:
-    declared = headers.get(b"content-length")
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLargeError
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientGoneError
-        chunk = message.get("body", b"")
+    async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
             raise BodyTooLargeError
         chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    return b"".join(chunks)
 
 
 def _customer_payload(body: bytes) -> dict[str, Any] | None:

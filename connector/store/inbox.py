@@ -260,20 +260,9 @@ class Inbox:
             )
 
 
-# Every column a new row gives: all but `id` and `lease_until`.
-ADDED_COLUMNS = (
-    "installation_id",
-    "event",
-    "subject",
-    "payload",
-    "payload_hash",
-    "status",
-    "attempts",
-    "due_at",
-    "locked_by",
-    "last_error",
-    "received_at",
-    "finished_at",
+# Every column a new row gives: all but the id and the lease, which a claim sets.
+ADDED_COLUMNS = tuple(
+    c.name for c in InboxRow.__table__.columns if c.name not in ("id", "lease_until")
 )
 
 

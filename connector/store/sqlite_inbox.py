@@ -25,15 +25,16 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
 
-from connector.errors import StoreUnavailableError
+from connector.store.database import SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS
+from connector.store.errors import store_errors
 
-LOCK_TIMEOUT_S = 10.0
+LOCK_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000  # as long as the engine's waits
 FIRST_LOCK_RETRY_S = 0.0005
 LAST_LOCK_RETRY_S = 0.02
 WAL_AUTOCHECKPOINT_PAGES = 1_000  # SQLite's default, said here on purpose
@@ -95,7 +96,7 @@ class SqliteInboxWriter:
         first: dict[tuple[Any, Any], int] = {}
         for index, bound in enumerate(values):
             first.setdefault((bound[scope], bound[value]), index)
-        with _unavailable_on_error():
+        with store_errors("store the event"):
             connection = self._connected()
             await self._begin(connection)
             try:
@@ -181,9 +182,7 @@ class SqliteInboxWriter:
                 self._database, isolation_level=None, check_same_thread=False
             )
             for pragma in (
-                "journal_mode=WAL",
-                "synchronous=NORMAL",
-                "foreign_keys=ON",
+                *SQLITE_PRAGMAS,
                 "busy_timeout=0",
                 f"wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
                 f"cache_size=-{CACHE_KIB}",
@@ -211,13 +210,3 @@ class SqliteInboxWriter:
 
 def _marks(count: int) -> str:
     return ", ".join("?" * count)
-
-
-@contextlib.contextmanager
-def _unavailable_on_error() -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.IntegrityError:
-        raise
-    except (sqlite3.Error, OSError) as exc:
-        raise StoreUnavailableError("the store could not store the event") from exc
