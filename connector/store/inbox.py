@@ -30,6 +30,10 @@ from connector.store.tables import InboxRow
 # Rows per INSERT: 12 columns each stays far below SQLite's 32,766 bound values.
 MAX_ADD_BATCH = 200
 
+# What makes two deliveries one event (uq_inbox_delivery): the same payload bytes
+# to the same installation. The subject is read from the payload.
+DELIVERY_KEY = ("installation_id", "subject", "payload_hash")
+
 
 class InboxStatus(enum.StrEnum):
     """Where a delivery is in its processing."""
@@ -121,13 +125,13 @@ class Inbox:
         Of two rows with the same payload in one batch only the first is new; a
         row whose payload the table holds already is skipped by the database.
         """
-        keys = [(r["installation_id"], r["payload_hash"]) for r in rows]
+        keys = [tuple(row[name] for name in DELIVERY_KEY) for row in rows]
         first_of = {key: index for index, key in reversed(list(enumerate(keys)))}
         distinct = [rows[index] for index in sorted(first_of.values())]
         with store_errors("store the event"):
             async with self._sessions.begin() as session:
                 inserted = await session.execute(_insert_new(session), distinct)
-                new = {(row[0], row[1]) for row in inserted}
+                new = {tuple(row) for row in inserted}
         return [key in new and first_of[key] == index for index, key in enumerate(keys)]
 
     async def claim(
@@ -278,8 +282,7 @@ def _sqlite_writer(
     if not url.database or url.database == ":memory:":
         return None
     table = cast(Table, InboxRow.__table__)
-    key = ("installation_id", "payload_hash")  # uq_inbox_payload
-    return SqliteInboxWriter(url.database, table, ADDED_COLUMNS, key)
+    return SqliteInboxWriter(url.database, table, ADDED_COLUMNS, DELIVERY_KEY)
 
 
 def _insert_new(session: AsyncSession) -> Any:
@@ -290,7 +293,7 @@ def _insert_new(session: AsyncSession) -> Any:
     """
     table = InboxRow.__table__
     return insert_new(session, table).returning(
-        table.c.installation_id, table.c.payload_hash
+        *(table.c[name] for name in DELIVERY_KEY)
     )
 
 

@@ -52,8 +52,7 @@ class SqliteInboxWriter:
             bound (datetimes as text, bytes as blobs) as its columns say, so rows
             written here read back through SQLAlchemy like any other.
         columns: the names of the columns every row gives.
-        key: the table's unique key, a subset of `columns`: a scope column (the
-            installation) and a value column (the payload hash).
+        key: the columns of the table's unique key, a subset of `columns`.
     """
 
     def __init__(
@@ -61,14 +60,14 @@ class SqliteInboxWriter:
         database: str,
         table: Table,
         columns: Sequence[str],
-        key: tuple[str, str],
+        key: Sequence[str],
     ) -> None:
         self._database = database
         dialect = sqlite.dialect()
         quote = dialect.identifier_preparer.quote
         self._table = dialect.identifier_preparer.format_table(table)
         self._columns = ", ".join(quote(name) for name in columns)
-        self._scope, self._value = (quote(name) for name in key)
+        self._key = [quote(name) for name in key]
         self._key_indexes = [list(columns).index(name) for name in key]
         self._binds: list[Bind | None] = [
             table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
@@ -92,10 +91,9 @@ class SqliteInboxWriter:
         """
         await self._settled()
         values = [self._bound(row) for row in rows]
-        scope, value = self._key_indexes
-        first: dict[tuple[Any, Any], int] = {}
+        first: dict[tuple[Any, ...], int] = {}
         for index, bound in enumerate(values):
-            first.setdefault((bound[scope], bound[value]), index)
+            first.setdefault(tuple(bound[i] for i in self._key_indexes), index)
         with store_errors("store the event"):
             connection = self._connected()
             await self._begin(connection)
@@ -133,21 +131,23 @@ class SqliteInboxWriter:
         )
 
     def _stored_keys(
-        self, connection: sqlite3.Connection, keys: list[tuple[Any, Any]]
-    ) -> set[tuple[Any, Any]]:
-        """The keys of `keys` the table holds, one indexed lookup per scope."""
-        by_scope: dict[Any, list[Any]] = {}
-        for scope, value in keys:
-            by_scope.setdefault(scope, []).append(value)
-        stored: set[tuple[Any, Any]] = set()
-        for scope, values in by_scope.items():
-            sql = (
-                f"SELECT {self._value} FROM {self._table} "
-                f"WHERE {self._scope} = ? AND {self._value} IN ({_marks(len(values))})"
-            )
-            found = connection.execute(sql, [scope, *values])
-            stored.update((scope, value) for (value,) in found)
-        return stored
+        self, connection: sqlite3.Connection, keys: list[tuple[Any, ...]]
+    ) -> set[tuple[Any, ...]]:
+        """The keys of `keys` the table holds: one statement, one index seek each.
+
+        The keys are a list of constant rows walked first (CROSS JOIN fixes that
+        order in SQLite), each looked up on the unique key's index.
+        """
+        names = ", ".join(self._key)
+        listed = ", ".join([f"({_marks(len(self._key))})"] * len(keys))
+        matches = " AND ".join(f"t.{name} = k.{name}" for name in self._key)
+        sql = (
+            f"WITH k({names}) AS (VALUES {listed}) "
+            f"SELECT {', '.join(f'k.{name}' for name in self._key)} "
+            f"FROM k CROSS JOIN {self._table} AS t ON {matches}"
+        )
+        found = connection.execute(sql, [v for key in keys for v in key])
+        return set(found)
 
     async def _insert_and_commit(
         self, connection: sqlite3.Connection, values: list[tuple[Any, ...]]

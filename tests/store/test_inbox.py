@@ -68,6 +68,41 @@ async def test_deliveries_arriving_together_are_stored_together_each_once(
     assert await inbox.counts() == {"pending": 3}
 
 
+async def test_one_batch_for_two_installations_keeps_each_ones_deliveries(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions)
+    store = InstallationStore(sessions, "test-secret")
+    first = await installed(sessions)
+    other = await store.save(
+        "http://other.test/graphql/", "QXBwOjI=", "other.test", "tok", "{}"
+    )
+    await inbox.add(first, "CUSTOMER_CREATED", b'{"old": 1}', subject="1")
+
+    deliveries = [
+        (first, b'{"old": 1}', "1"),  # stored before
+        (other.id, b'{"old": 1}', "1"),  # the same bytes to another Saleor
+        (first, b'{"new": 2}', "2"),
+        (other.id, b'{"new": 2}', "2"),
+        (other.id, b'{"new": 2}', "2"),  # twice in the batch
+    ]
+    results = await asyncio.gather(
+        *(
+            inbox.add(installation, "CUSTOMER_CREATED", body, subject=subject)
+            for installation, body, subject in deliveries
+        )
+    )
+
+    assert results == [False, True, True, True, False]
+    stored = {(item.installation_id, item.payload) for item in await inbox.list()}
+    assert stored == {
+        (first, b'{"old": 1}'),
+        (other.id, b'{"old": 1}'),
+        (first, b'{"new": 2}'),
+        (other.id, b'{"new": 2}'),
+    }
+
+
 async def test_finished_deliveries_are_marked_together(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

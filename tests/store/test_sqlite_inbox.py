@@ -18,13 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from connector.errors import StoreUnavailableError
 from connector.store import sqlite_inbox
 from connector.store.database import create_engine, migrate, sessionmaker
-from connector.store.inbox import ADDED_COLUMNS, Inbox, InboxStatus, payload_hash
+from connector.store.inbox import (
+    ADDED_COLUMNS,
+    DELIVERY_KEY,
+    Inbox,
+    InboxStatus,
+    payload_hash,
+)
 from connector.store.sqlite_inbox import SqliteInboxWriter
 from connector.store.tables import InboxRow
 from tests.store.test_inbox import installed
 
 EVENT = "CUSTOMER_CREATED"
-KEY = ("installation_id", "payload_hash")
 
 
 def row(installation: int, payload: bytes) -> dict[str, object]:
@@ -155,12 +160,12 @@ async def test_a_file_that_cannot_be_opened_is_an_outage(tmp_path: Path) -> None
     writer = SqliteInboxWriter(
         str(tmp_path / "missing" / "erplink.db"),
         table,
-        ("installation_id", "payload_hash"),
-        ("installation_id", "payload_hash"),
+        DELIVERY_KEY,
+        DELIVERY_KEY,
     )
 
     with pytest.raises(StoreUnavailableError, match="could not store the event"):
-        await writer.write([{"installation_id": 1, "payload_hash": "h"}])
+        await writer.write([{"installation_id": 1, "subject": "", "payload_hash": "h"}])
 
 
 @pytest.mark.parametrize(("pages", "bounded"), [(1_000, True), (0, False)])
@@ -197,7 +202,7 @@ async def test_a_caller_cancelled_mid_commit_loses_nothing_and_breaks_nothing(
 ) -> None:
     installation = await installed(sessions)
     table = cast(Table, InboxRow.__table__)
-    writer = SqliteInboxWriter(str(database), table, ADDED_COLUMNS, KEY)
+    writer = SqliteInboxWriter(str(database), table, ADDED_COLUMNS, DELIVERY_KEY)
     big = [row(installation, b"%d:%s" % (n, b"x" * 20_000)) for n in range(150)]
 
     in_thread = asyncio.Event()
