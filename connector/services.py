@@ -151,7 +151,7 @@ async def open_services(
     return Services(
         settings=settings,
         engine=engine,
-        inbox=Inbox(sessions),
+        inbox=Inbox(sessions, helper_process=settings.inbox_helper),
         links=links,
         installations=installations,
         verifier=verifier,

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         campaign_launch: the day the registration program started (ISO date); the
             funnel counts months from it. Empty: the day of the first invite.
         login_refresh_s: how often `serve` reads customers' last login from Saleor.
+        inbox_helper: on the SQLite store, write new webhook deliveries in a
+            helper process, started with the first one (connector/store/
+            sqlite_inbox.py says why); off writes them in this process.
     """
 
     model_config = SettingsConfigDict(env_prefix="ERPLINK_", extra="ignore")
@@ -79,6 +82,7 @@ class Settings(BaseSettings):
     backoff_base_s: float = 2.0
     backoff_max_s: float = 600.0
     jwks_refetch_interval_s: float = 30.0
+    inbox_helper: bool = True
     saleor_timeout_s: float = 10.0
     log_json: bool | None = None
     erp_timeout_s: float = Field(default=GUARD_DEFAULTS.timeout_s, gt=0)

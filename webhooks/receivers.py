@@ -5,9 +5,10 @@ from a Saleor that never installed erplink, 400 not a customer event, 413 too la
 (the body is not read past the limit), 503 the store is down, so Saleor retries.
 
 This is the one endpoint Saleor calls at the rate customers arrive, so it is a plain
-ASGI app: Starlette routes to it without wrapping a handler and its exception
-middleware around it. The stored inbox row is the record of a delivery; only
-refusals are logged here, and the worker logs what each event led to.
+ASGI app that erplink's app calls before Starlette's middleware and router
+(`connector.app.ErplinkApp`): it answers every outcome itself, an unexpected error
+included. The stored inbox row is the record of a delivery; only refusals are
+logged here, and the worker logs what each event led to.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from webhooks.responses import error_reply
 
 log = structlog.get_logger(__name__)
 
+WEBHOOK_PREFIX = "/api/webhooks/"
 STORED = JSONResponse({"success": True})
 
 
@@ -37,19 +39,27 @@ class BodyTooLargeError(Exception):
 
 
 class WebhookReceiver:
-    """The ASGI app behind the route; Starlette calls it as it is."""
+    """The ASGI app for every path under `WEBHOOK_PREFIX`."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Take one webhook delivery."""
-        response = await _answer(scope, receive)
+        try:
+            response = await _answer(scope, receive)
+        except Exception:  # Starlette's error middleware is not around this app
+            log.exception("webhook.failed")
+            response = error_reply(500, "INTERNAL_ERROR", "erplink failed; retry")
         if response is not None:
             await response(scope, receive, send)
 
 
 async def _answer(scope: Scope, receive: Receive) -> Response | None:
     request = Request(scope, receive)
+    if request.method != "POST":
+        refused = error_reply(405, "METHOD_NOT_ALLOWED", "webhooks are POSTed")
+        refused.headers["allow"] = "POST"
+        return refused
     services: Services = request.app.state.services
-    event = EVENT_BY_PATH.get(request.path_params["event"])
+    event = EVENT_BY_PATH.get(scope["path"].removeprefix(WEBHOOK_PREFIX))
     if event is None:
         return error_reply(404, "UNKNOWN_EVENT", "erplink does not subscribe to this")
     try:

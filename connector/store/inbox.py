@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -20,6 +20,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from connector.helper_process import HelperProcess
+from connector.store import sqlite_inbox
 from connector.store.batching import GroupCommit
 from connector.store.clock import as_utc, now
 from connector.store.database import insert_new
@@ -69,12 +71,23 @@ def payload_hash(payload: bytes) -> str:
 class Inbox:
     """Durable queue of webhook deliveries on erplink's own database."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        helper_process: bool = False,
+    ) -> None:
+        """Args:
+        sessions: erplink's database.
+        helper_process: on an SQLite file, write new deliveries in a helper
+            process (connector/store/sqlite_inbox.py says why).
+        """
         self._sessions = sessions
-        self._sqlite = _sqlite_writer(sessions)
-        add_many = self._sqlite.write if self._sqlite else self._add_many
         self._adds: GroupCommit[dict[str, Any], bool] = GroupCommit(
-            add_many, max_batch=MAX_ADD_BATCH
+            self._add_many, max_batch=MAX_ADD_BATCH
+        )
+        self._helper = (
+            _sqlite_helper(sessions, self._add_many) if helper_process else None
         )
         self._finishes: GroupCommit[tuple[int, InboxStatus], None] = GroupCommit(
             self._finish_many, max_batch=MAX_ADD_BATCH
@@ -112,12 +125,14 @@ class Inbox:
             "received_at": moment,
             "finished_at": moment if status is InboxStatus.IGNORED else None,
         }
+        if self._helper is not None:
+            return await self._helper.submit(values)
         return await self._adds.submit(values)
 
     async def close(self) -> None:
-        """Release the SQLite writer's own connection (nothing to do on PostgreSQL)."""
-        if self._sqlite is not None:
-            await self._sqlite.close()
+        """Stop the helper process that writes new deliveries, if there is one."""
+        if self._helper is not None:
+            await self._helper.close()
 
     async def _add_many(self, rows: Sequence[dict[str, Any]]) -> list[bool]:
         """Insert rows in one statement; for each, whether it was new.
@@ -270,19 +285,35 @@ ADDED_COLUMNS = tuple(
 )
 
 
-def _sqlite_writer(
+def sqlite_writer(
+    database: str, lock_timeout_s: str
+) -> Callable[[Sequence[dict[str, Any]]], list[bool]]:
+    """The inbox helper's batch handler: a `SqliteInboxWriter` on `database`."""
+    table = cast(Table, InboxRow.__table__)
+    writer = SqliteInboxWriter(
+        database,
+        table,
+        ADDED_COLUMNS,
+        DELIVERY_KEY,
+        lock_timeout_s=float(lock_timeout_s),
+    )
+    return writer.write
+
+
+def _sqlite_helper(
     sessions: async_sessionmaker[AsyncSession],
-) -> SqliteInboxWriter | None:
-    """On an SQLite file, new rows go through a writer of their own
-    (connector/store/sqlite_inbox.py says why); elsewhere through SQLAlchemy."""
+    here: Callable[[Sequence[dict[str, Any]]], Awaitable[list[bool]]],
+) -> HelperProcess[dict[str, Any], bool] | None:
+    """On an SQLite file, a helper process that writes new rows (`here` writes
+    them while it is down); elsewhere None."""
     bind = sessions.kw.get("bind")
     url = getattr(bind, "url", None)
     if url is None or url.get_backend_name() != "sqlite":
         return None
     if not url.database or url.database == ":memory:":
         return None
-    table = cast(Table, InboxRow.__table__)
-    return SqliteInboxWriter(url.database, table, ADDED_COLUMNS, DELIVERY_KEY)
+    args = [url.database, str(sqlite_inbox.LOCK_TIMEOUT_S)]
+    return HelperProcess("inbox", "connector.store.inbox:sqlite_writer", args, here)
 
 
 def _insert_new(session: AsyncSession) -> Any:

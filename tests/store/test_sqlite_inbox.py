@@ -1,12 +1,14 @@
-"""The SQLite inbox writer: rows SQLAlchemy reads back as its own, a write lock held
-elsewhere waited for on the loop (never inside SQLite), checkpoints off the loop."""
+"""The SQLite inbox writer and its helper process: rows SQLAlchemy reads back as its
+own, a write lock held elsewhere waited for without blocking the loop, a WAL that
+starts over, and a helper that dies losing nothing."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import os
+import signal
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -15,6 +17,7 @@ import pytest
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from connector import helper_process
 from connector.errors import StoreUnavailableError
 from connector.store import sqlite_inbox
 from connector.store.database import create_engine, migrate, sessionmaker
@@ -30,6 +33,7 @@ from connector.store.tables import InboxRow
 from tests.store.test_inbox import installed
 
 EVENT = "CUSTOMER_CREATED"
+TABLE = cast(Table, InboxRow.__table__)
 
 
 def row(installation: int, payload: bytes) -> dict[str, object]:
@@ -67,7 +71,7 @@ async def sessions(database: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
 
 @pytest.fixture
 async def inbox(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Inbox]:
-    inbox = Inbox(sessions)
+    inbox = Inbox(sessions, helper_process=True)
     yield inbox
     await inbox.close()
 
@@ -144,28 +148,29 @@ async def test_a_lock_never_released_is_an_outage_and_loses_nothing(
 ) -> None:
     monkeypatch.setattr(sqlite_inbox, "LOCK_TIMEOUT_S", 0.2)
     installation = await installed(sessions)
+    short = Inbox(sessions, helper_process=True)  # its helper waits 0.2 s
     other = held_write_lock(database)
 
     with pytest.raises(StoreUnavailableError):
-        await inbox.add(installation, EVENT, b'{"retried": 1}')
+        await short.add(installation, EVENT, b'{"retried": 1}')
     other.execute("ROLLBACK")
     other.close()
 
     assert await inbox.counts() == {}
-    assert await inbox.add(installation, EVENT, b'{"retried": 1}') is True
+    assert await short.add(installation, EVENT, b'{"retried": 1}') is True
+    await short.close()
 
 
 async def test_a_file_that_cannot_be_opened_is_an_outage(tmp_path: Path) -> None:
-    table = cast(Table, InboxRow.__table__)
     writer = SqliteInboxWriter(
         str(tmp_path / "missing" / "erplink.db"),
-        table,
+        TABLE,
         DELIVERY_KEY,
         DELIVERY_KEY,
     )
 
     with pytest.raises(StoreUnavailableError, match="could not store the event"):
-        await writer.write([{"installation_id": 1, "subject": "", "payload_hash": "h"}])
+        writer.write([{"installation_id": 1, "subject": "", "payload_hash": "h"}])
 
 
 @pytest.mark.parametrize(("pages", "bounded"), [(1_000, True), (0, False)])
@@ -178,49 +183,66 @@ async def test_the_wal_is_checkpointed_between_batches_and_starts_over(
 ) -> None:
     monkeypatch.setattr(sqlite_inbox, "WAL_AUTOCHECKPOINT_PAGES", pages)
     installation = await installed(sessions)
-    inbox = Inbox(sessions)
+    writer = SqliteInboxWriter(str(database), TABLE, ADDED_COLUMNS, DELIVERY_KEY)
     filler = b"x" * 1_000
     for batch in range(60):  # about 4,000 pages of table and index writes
-        await asyncio.gather(
-            *(
-                inbox.add(installation, EVENT, b"%d-%d:%s" % (batch, n, filler))
-                for n in range(50)
-            )
-        )
+        rows = [row(installation, b"%d-%d:%s" % (batch, n, filler)) for n in range(50)]
+        assert writer.write(rows) == [True] * 50
     wal = database.with_name(database.name + "-wal").stat().st_size
-    await inbox.close()
+    writer.close()
 
-    assert await inbox.counts() == {"pending": 3_000}
+    assert await Inbox(sessions).counts() == {"pending": 3_000}
     limit = 1_500 * 4_096  # the checkpoint interval and one batch, in pages
     assert (wal < limit) is bounded
 
 
-async def test_a_caller_cancelled_mid_commit_loses_nothing_and_breaks_nothing(
-    sessions: async_sessionmaker[AsyncSession],
-    database: Path,
-    monkeypatch: pytest.MonkeyPatch,
+async def test_a_caller_that_gives_up_leaves_its_batch_stored(
+    inbox: Inbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     installation = await installed(sessions)
-    table = cast(Table, InboxRow.__table__)
-    writer = SqliteInboxWriter(str(database), table, ADDED_COLUMNS, DELIVERY_KEY)
-    big = [row(installation, b"%d:%s" % (n, b"x" * 20_000)) for n in range(150)]
+    adds = [
+        asyncio.create_task(inbox.add(installation, EVENT, b'{"n": %d}' % n))
+        for n in range(20)
+    ]
+    await asyncio.sleep(0)  # all submitted, the batch on its way
+    adds[3].cancel()
 
-    in_thread = asyncio.Event()
-    to_thread = asyncio.to_thread
+    results = await asyncio.gather(*adds, return_exceptions=True)
 
-    async def handed_over(run: Callable[[], None]) -> None:
-        in_thread.set()
-        await to_thread(run)
+    assert isinstance(results[3], asyncio.CancelledError)
+    assert results[:3] + results[4:] == [True] * 19
+    assert await inbox.counts() == {"pending": 20}
+    assert await inbox.add(installation, EVENT, b'{"n": 3}') is False
 
-    monkeypatch.setattr(asyncio, "to_thread", handed_over)
-    writing = asyncio.create_task(writer.write(big))
-    await in_thread.wait()
-    writing.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await writing
 
-    assert await writer.write([row(installation, b"after")]) == [True]
-    await writer.close()
-    with contextlib.closing(sqlite3.connect(database)) as check:
-        (count,) = check.execute("SELECT count(*) FROM inbox").fetchone()
-    assert count == 151
+async def test_a_helper_killed_under_load_loses_nothing_and_comes_back(
+    inbox: Inbox,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(helper_process, "RESTART_DELAY_S", 0.0)
+    installation = await installed(sessions)
+    assert await inbox.add(installation, EVENT, b"first")
+    first_helper = helper_pid(inbox)
+
+    async def add(n: int) -> bool:
+        return await inbox.add(installation, EVENT, b'{"n": %d}' % n)
+
+    adding = [asyncio.create_task(add(n)) for n in range(300)]
+    await asyncio.sleep(0)
+    os.kill(first_helper, signal.SIGKILL)
+    results = await asyncio.gather(*adding, *(add(n) for n in range(300, 600)))
+
+    # Each answered by the helper or, once it died, here: a batch the helper had
+    # committed before it died is found stored (False), never stored twice.
+    assert all(isinstance(result, bool) for result in results)
+    assert await inbox.counts() == {"pending": 601}
+    assert await add(0) is False
+    assert helper_pid(inbox) not in (None, first_helper)
+
+
+def helper_pid(inbox: Inbox) -> int:
+    helper = inbox._helper
+    assert helper is not None
+    assert helper.pid is not None
+    return helper.pid

@@ -189,6 +189,10 @@ async def test_an_sqlite_store_locked_too_long_gets_503_and_the_retry_is_stored(
     monkeypatch.setattr(sqlite_inbox, "LOCK_TIMEOUT_S", 0.2)
     database = make_url(quiet.services.settings.resolved_database_url()).database
     assert database
+    await quiet.services.inbox.close()  # its helper started with the old timeout
+    quiet.services.inbox = Inbox(
+        sessionmaker(quiet.services.engine), helper_process=True
+    )
     before = await stored(quiet)
     other = sqlite3.connect(database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer that does not let go

@@ -1,0 +1,214 @@
+"""Batches of work done in a helper process of erplink's own.
+
+Some work of the event loop's cannot go to a thread: an SQLite write releases the
+GIL while SQLite works, but the thread must take the GIL back after each statement,
+and a busy loop holds it, so each statement waits for the loop (BENCHMARKS.md,
+"Webhook intake"). A helper process has a GIL of its own. `erplink serve` writes its
+SQLite inbox in one (connector/store/sqlite_inbox.py); it starts with the first item.
+
+Items go to the helper in batches, one batch at a time: those submitted while a
+batch is out go together in the next (the same group commit as the inbox's on
+PostgreSQL). Parent and helper talk over the helper's stdin and stdout, one frame
+each way per batch: a 4-byte length and a pickle, of the items, then of
+`("ok", answers)` or `("error", exc)` when the batch failed with an `ErplinkError`,
+which every item of the batch then raises. Pickle is safe here: both ends are
+erplink, and the pipes are the helper's own.
+
+If the helper dies, hangs (no answer in `BATCH_TIMEOUT_S`) or answers out of turn,
+it is killed and its batch is answered in this process by `here`, which answers
+every batch until a new helper has started, `RESTART_DELAY_S` later. Work the helper
+did before it died is not done twice if `here` is idempotent, as an INSERT that
+skips stored keys is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import pickle
+import signal
+import struct
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, BinaryIO, Generic, TypeVar
+
+import structlog
+
+from connector.errors import ErplinkError
+from connector.store.batching import GroupCommit
+
+log = structlog.get_logger(__name__)
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
+
+MAX_BATCH = 200
+BATCH_TIMEOUT_S = 5.0
+RESTART_DELAY_S = 5.0
+STOP_TIMEOUT_S = 5.0
+_FRAME = struct.Struct(">I")
+
+
+class HelperProtocolError(Exception):
+    """The helper answered something other than one answer per item."""
+
+
+class HelperProcess(Generic[Item, Answer]):
+    """Submits items to a helper process in batches, or answers them here.
+
+    Args:
+        name: what the helper does, for logs (`inbox`).
+        handler: `module:function` that the helper calls with `args` once, for the
+            function it then answers each batch with (a list of items to a list of
+            answers, in order).
+        args: strings for `handler`.
+        here: answers a batch in this process while there is no helper.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        handler: str,
+        args: Sequence[str],
+        here: Callable[[Sequence[Item]], Awaitable[Sequence[Answer]]],
+    ) -> None:
+        self.name = name
+        self._command = [sys.executable, "-m", __name__, handler, *args]
+        self._here = here
+        self._batches: GroupCommit[Item, Answer] = GroupCommit(
+            self._answer, max_batch=MAX_BATCH
+        )
+        self._process: asyncio.subprocess.Process | None = None
+        self._retry_at = 0.0
+        self._closed = False
+
+    async def submit(self, item: Item) -> Answer:
+        """The answer to `item`, from the helper or, while there is none, from here.
+
+        Raises:
+            ErplinkError: the batch of `item` failed.
+        """
+        return await self._batches.submit(item)
+
+    @property
+    def pid(self) -> int | None:
+        """The running helper's process id (None while there is none)."""
+        return self._process.pid if self._process is not None else None
+
+    async def close(self) -> None:
+        """Stop the helper once it has answered its batch: it stops at the end of
+        its input. Items submitted afterwards are answered here."""
+        self._closed = True
+        process, self._process = self._process, None
+        if process is None:
+            return
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+    async def _answer(self, items: Sequence[Item]) -> Sequence[Answer]:
+        process = await self._running()
+        if process is None:
+            return await self._here(items)
+        try:
+            async with asyncio.timeout(BATCH_TIMEOUT_S):
+                outcome = await _exchange(process, items)
+        except (OSError, EOFError, TimeoutError, HelperProtocolError) as exc:
+            await self._discard(process, exc)
+            return await self._here(items)
+        match outcome:
+            case ("ok", list() as answers) if len(answers) == len(items):
+                return answers
+            case ("error", ErplinkError() as error):
+                raise error
+        await self._discard(process, HelperProtocolError())
+        return await self._here(items)
+
+    async def _running(self) -> asyncio.subprocess.Process | None:
+        """The helper, started (again, `RESTART_DELAY_S` after a failure) when
+        there is none; None while batches are answered here."""
+        if self._process is not None:
+            return self._process
+        if self._closed or time.monotonic() < self._retry_at:
+            return None
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                *self._command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            self._log_failure(exc)
+            self._retry_at = time.monotonic() + RESTART_DELAY_S
+        return self._process
+
+    async def _discard(
+        self, process: asyncio.subprocess.Process, exc: BaseException
+    ) -> None:
+        self._log_failure(exc)
+        self._retry_at = time.monotonic() + RESTART_DELAY_S
+        self._process = None
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+    def _log_failure(self, exc: BaseException) -> None:
+        log.warning("helper.failed", helper=self.name, error=type(exc).__name__)
+
+
+async def _exchange(process: asyncio.subprocess.Process, items: Sequence[Any]) -> Any:
+    """Send one batch and read its answer frame."""
+    assert process.stdin is not None
+    assert process.stdout is not None
+    data = pickle.dumps(list(items), pickle.HIGHEST_PROTOCOL)
+    process.stdin.write(_FRAME.pack(len(data)) + data)
+    await process.stdin.drain()
+    try:
+        (size,) = _FRAME.unpack(await process.stdout.readexactly(_FRAME.size))
+        return pickle.loads(await process.stdout.readexactly(size))
+    except asyncio.IncompleteReadError as exc:
+        raise EOFError("the helper exited") from exc
+
+
+# The helper's end -----------------------------------------------------------
+
+BatchHandler = Callable[[list[Any]], Sequence[Any]]
+
+
+def serve(handler: BatchHandler, requests: BinaryIO, answers: BinaryIO) -> None:
+    """Answer each batch read from `requests` until it ends."""
+    while True:
+        head = requests.read(_FRAME.size)
+        if len(head) < _FRAME.size:
+            return
+        (size,) = _FRAME.unpack(head)
+        items = pickle.loads(requests.read(size))
+        try:
+            outcome: tuple[str, object] = ("ok", list(handler(items)))
+        except ErplinkError as exc:
+            outcome = ("error", exc)
+        data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+        answers.write(_FRAME.pack(len(data)) + data)
+        answers.flush()
+
+
+def main(argv: Sequence[str]) -> None:
+    """`python -m connector.helper_process module:function [args...]`, as
+    `HelperProcess` starts it."""
+    # Ctrl-C reaches the whole process group; the helper stops when erplink
+    # closes its input instead, after the batch in hand.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    module, _, function = argv[0].partition(":")
+    handler = getattr(importlib.import_module(module), function)(*argv[1:])
+    serve(handler, sys.stdin.buffer, sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
