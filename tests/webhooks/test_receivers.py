@@ -206,3 +206,33 @@ async def test_an_sqlite_store_locked_too_long_gets_503_and_the_retry_is_stored(
 
     assert (locked.status_code, retried.status_code) == (503, 200)
     assert await stored(quiet) == before + 1
+
+
+async def test_a_webhook_path_asked_with_get_gets_405_and_stores_nothing(
+    quiet: Demo,
+) -> None:
+    before = await stored(quiet)
+    async with httpx.AsyncClient(base_url=quiet.server.url) as http:
+        response = await http.get(PATH)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert await stored(quiet) == before
+
+
+async def test_an_unexpected_failure_gets_500_so_saleor_retries(
+    quiet: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(quiet.services.inbox, "add", broken)
+    failed = await post(quiet, BODY)
+    monkeypatch.undo()
+    retried = await post(quiet, BODY)
+
+    assert failed.status_code == 500
+    assert failed.json()["error"]["code"] == "INTERNAL_ERROR"
+    assert "a bug" not in failed.text
+    assert retried.status_code == 200
