@@ -130,7 +130,7 @@ def erplink_app(url: str, data_dir: Path, *, worker: bool) -> Starlette:
     settings = Settings(
         data_dir=data_dir, database_url="", public_url=url, run_worker=worker
     )
-    return create_app(settings, freeze_startup_heap=True)
+    return create_app(settings, serving=True)
 
 
 def serve(app: Starlette, fd: int) -> None:

@@ -75,15 +75,17 @@ def create_app(
     settings: Settings | None = None,
     services: Services | None = None,
     *,
-    freeze_startup_heap: bool = False,
+    serving: bool = False,
 ) -> ErplinkApp:
     """The erplink ASGI app. Given `services`, it uses them and leaves them open.
 
-    With `freeze_startup_heap` (a serving process), every object alive once start-up
-    is done (the GraphQL schema, the policy, the ERP data, SQLAlchemy's metadata) is
-    moved out of the garbage collector's sight with `gc.freeze()`: a full collection
-    would otherwise walk all of them every so many requests, tens of milliseconds
-    each time (BENCHMARKS.md). It is process-wide, so tests leave it off.
+    A serving process (`serving`, `erplink serve`) starts the inbox's helper process
+    with the server, so that no early webhook waits for it. Once start-up is done,
+    it also moves every object then alive (the GraphQL schema, the policy, the ERP
+    data, SQLAlchemy's metadata) out of the garbage collector's sight with
+    `gc.freeze()`: a full collection would otherwise walk all of them every so many
+    requests, tens of milliseconds each time (BENCHMARKS.md). That is process-wide,
+    so tests leave `serving` off.
     """
     settings = settings or Settings()
 
@@ -100,7 +102,8 @@ def create_app(
         if shared.settings.run_worker:
             worker = asyncio.create_task(Worker(shared).run(stop))
         refresher = start_login_refresh(shared, stop)
-        if freeze_startup_heap:
+        if serving:
+            await shared.inbox.start()
             gc.collect()
             gc.freeze()
         try:

@@ -51,7 +51,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     if no_worker:
         settings = settings.with_overrides(run_worker=False)
     run_command(_preflight(settings))
-    app = create_app(settings, freeze_startup_heap=True)
+    app = create_app(settings, serving=True)
     click.echo(
         f"erplink on http://{host}:{port}  manifest: {settings.public_url}/api/manifest"
     )

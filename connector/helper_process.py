@@ -3,15 +3,17 @@
 Some work of the event loop's cannot go to a thread: an SQLite write releases the
 GIL while SQLite works, but the thread must take the GIL back after each statement,
 and a busy loop holds it, so each statement waits for the loop (BENCHMARKS.md,
-"Webhook intake"). A helper process has a GIL of its own. `erplink serve` writes its
-SQLite inbox in one (connector/store/sqlite_inbox.py); it starts with the first item.
+"Webhook intake"). A helper process has a GIL of its own. erplink writes its SQLite
+inbox in one (connector/store/sqlite_inbox.py); `erplink serve` starts it with the
+server, anything else with the first item.
 
 Items go to the helper in batches, one batch at a time: those submitted while a
 batch is out go together in the next (the same group commit as the inbox's on
-PostgreSQL). Parent and helper talk over the helper's stdin and stdout, one frame
-each way per batch: a 4-byte length and a pickle, of the items, then of
-`("ok", answers)` or `("error", exc)` when the batch failed with an `ErplinkError`,
-which every item of the batch then raises. Pickle is safe here: both ends are
+PostgreSQL). Parent and helper talk over the helper's stdin and stdout in frames,
+each a 4-byte length and a pickle: first the helper says it is ready, then each
+batch is one frame of items and one frame back, `("ok", answers)` or
+`("error", exc)` when the batch failed with an `ErplinkError`, which every item of
+the batch then raises. Pickle is safe here: both ends are
 erplink, and the pipes are the helper's own.
 
 If the helper dies, hangs (no answer in `BATCH_TIMEOUT_S`) or answers out of turn,
@@ -48,7 +50,9 @@ MAX_BATCH = 200
 BATCH_TIMEOUT_S = 5.0
 RESTART_DELAY_S = 5.0
 STOP_TIMEOUT_S = 5.0
+START_TIMEOUT_S = 60.0  # its imports, on a machine that may be busy
 _FRAME = struct.Struct(">I")
+_READY = "ready"
 
 
 class HelperProtocolError(Exception):
@@ -81,6 +85,7 @@ class HelperProcess(Generic[Item, Answer]):
             self._answer, max_batch=MAX_BATCH
         )
         self._process: asyncio.subprocess.Process | None = None
+        self._starting = asyncio.Lock()
         self._retry_at = 0.0
         self._closed = False
 
@@ -131,15 +136,26 @@ class HelperProcess(Generic[Item, Answer]):
         await self._discard(process, HelperProtocolError())
         return await self._here(items)
 
+    async def start(self) -> None:
+        """Start the helper now and wait until it is ready, so that the first
+        items do not wait for its start-up (a serving process calls this)."""
+        await self._running()
+
     async def _running(self) -> asyncio.subprocess.Process | None:
         """The helper, started (again, `RESTART_DELAY_S` after a failure) when
         there is none; None while batches are answered here."""
         if self._process is not None:
             return self._process
-        if self._closed or time.monotonic() < self._retry_at:
-            return None
+        async with self._starting:
+            due = time.monotonic() >= self._retry_at
+            if self._process is None and not self._closed and due:
+                self._process = await self._started()
+        return self._process
+
+    async def _started(self) -> asyncio.subprocess.Process | None:
+        """A new helper once it has said it is ready; None if it could not start."""
         try:
-            self._process = await asyncio.create_subprocess_exec(
+            process = await asyncio.create_subprocess_exec(
                 *self._command,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
@@ -147,7 +163,17 @@ class HelperProcess(Generic[Item, Answer]):
         except OSError as exc:
             self._log_failure(exc)
             self._retry_at = time.monotonic() + RESTART_DELAY_S
-        return self._process
+            return None
+        assert process.stdout is not None
+        try:
+            async with asyncio.timeout(START_TIMEOUT_S):
+                ready = await _read_frame(process.stdout)
+            if ready != _READY:
+                raise HelperProtocolError
+        except (OSError, EOFError, TimeoutError, HelperProtocolError) as exc:
+            await self._discard(process, exc)
+            return None
+        return process
 
     async def _discard(
         self, process: asyncio.subprocess.Process, exc: BaseException
@@ -170,9 +196,13 @@ async def _exchange(process: asyncio.subprocess.Process, items: Sequence[Any]) -
     data = pickle.dumps(list(items), pickle.HIGHEST_PROTOCOL)
     process.stdin.write(_FRAME.pack(len(data)) + data)
     await process.stdin.drain()
+    return await _read_frame(process.stdout)
+
+
+async def _read_frame(stream: asyncio.StreamReader) -> Any:
     try:
-        (size,) = _FRAME.unpack(await process.stdout.readexactly(_FRAME.size))
-        return pickle.loads(await process.stdout.readexactly(size))
+        (size,) = _FRAME.unpack(await stream.readexactly(_FRAME.size))
+        return pickle.loads(await stream.readexactly(size))
     except asyncio.IncompleteReadError as exc:
         raise EOFError("the helper exited") from exc
 
@@ -183,7 +213,8 @@ BatchHandler = Callable[[list[Any]], Sequence[Any]]
 
 
 def serve(handler: BatchHandler, requests: BinaryIO, answers: BinaryIO) -> None:
-    """Answer each batch read from `requests` until it ends."""
+    """Say it is ready, then answer each batch read from `requests` until it ends."""
+    _write_frame(answers, _READY)
     while True:
         head = requests.read(_FRAME.size)
         if len(head) < _FRAME.size:
@@ -194,9 +225,13 @@ def serve(handler: BatchHandler, requests: BinaryIO, answers: BinaryIO) -> None:
             outcome: tuple[str, object] = ("ok", list(handler(items)))
         except ErplinkError as exc:
             outcome = ("error", exc)
-        data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
-        answers.write(_FRAME.pack(len(data)) + data)
-        answers.flush()
+        _write_frame(answers, outcome)
+
+
+def _write_frame(answers: BinaryIO, value: object) -> None:
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    answers.write(_FRAME.pack(len(data)) + data)
+    answers.flush()
 
 
 def main(argv: Sequence[str]) -> None:

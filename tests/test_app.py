@@ -1,28 +1,44 @@
-"""The serving app's start-up: its heap is frozen out of the collector's sight."""
+"""The serving app's start-up: the inbox helper started, the heap frozen out of the
+collector's sight."""
 
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 
 from connector.app import create_app
+from connector.services import Services
 from connector.serving import start_server
 from connector.settings import Settings
 
 
-@pytest.mark.parametrize("freeze", [True, False])
-async def test_a_serving_app_freezes_what_start_up_left_alive(
-    tmp_path: Path, freeze: bool
+@pytest.mark.parametrize("serving", [True, False])
+async def test_a_serving_app_starts_the_inbox_helper_and_freezes_its_heap(
+    tmp_path: Path, serving: bool
 ) -> None:
     settings = Settings(data_dir=tmp_path, database_url="", run_worker=False)
     gc.unfreeze()
     try:
-        server = await start_server(create_app(settings, freeze_startup_heap=freeze))
+        app = create_app(settings, serving=serving)
+        server = await start_server(app)
         frozen = gc.get_freeze_count()
+        helper = _services(app).inbox._helper
+        pid = helper.pid if helper is not None else None
         await server.stop()
     finally:
         gc.unfreeze()
 
-    assert (frozen > 10_000) is freeze
+    assert (frozen > 10_000) is serving
+    assert (pid is not None) is serving
+    if pid is not None:
+        with pytest.raises(ProcessLookupError):  # stopped with the server
+            os.kill(pid, 0)
+
+
+def _services(app: Starlette) -> Services:
+    services: Services = app.state.services
+    return services

@@ -129,6 +129,12 @@ class Inbox:
             return await self._helper.submit(values)
         return await self._adds.submit(values)
 
+    async def start(self) -> None:
+        """Start the helper process that writes new deliveries now, if there is one
+        (otherwise it starts with the first delivery)."""
+        if self._helper is not None:
+            await self._helper.start()
+
     async def close(self) -> None:
         """Stop the helper process that writes new deliveries, if there is one."""
         if self._helper is not None:
