@@ -97,6 +97,11 @@ class HelperProcess(Generic[Item, Answer]):
         """
         return await self._batches.submit(item)
 
+    async def start(self) -> None:
+        """Start the helper now and wait until it is ready, so that the first
+        items do not wait for its start-up (a serving process calls this)."""
+        await self._running()
+
     @property
     def pid(self) -> int | None:
         """The running helper's process id (None while there is none)."""
@@ -135,11 +140,6 @@ class HelperProcess(Generic[Item, Answer]):
                 raise error
         await self._discard(process, HelperProtocolError())
         return await self._here(items)
-
-    async def start(self) -> None:
-        """Start the helper now and wait until it is ready, so that the first
-        items do not wait for its start-up (a serving process calls this)."""
-        await self._running()
 
     async def _running(self) -> asyncio.subprocess.Process | None:
         """The helper, started (again, `RESTART_DELAY_S` after a failure) when
@@ -202,9 +202,13 @@ async def _exchange(process: asyncio.subprocess.Process, items: Sequence[Any]) -
 async def _read_frame(stream: asyncio.StreamReader) -> Any:
     try:
         (size,) = _FRAME.unpack(await stream.readexactly(_FRAME.size))
-        return pickle.loads(await stream.readexactly(size))
+        data = await stream.readexactly(size)
     except asyncio.IncompleteReadError as exc:
         raise EOFError("the helper exited") from exc
+    try:
+        return pickle.loads(data)
+    except Exception as exc:  # whatever garbled bytes make pickle raise
+        raise HelperProtocolError from exc
 
 
 # The helper's end -----------------------------------------------------------
@@ -240,9 +244,10 @@ def main(argv: Sequence[str]) -> None:
     # Ctrl-C reaches the whole process group; the helper stops when erplink
     # closes its input instead, after the batch in hand.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    answers, sys.stdout = sys.stdout.buffer, sys.stderr  # prints must not garble
     module, _, function = argv[0].partition(":")
     handler = getattr(importlib.import_module(module), function)(*argv[1:])
-    serve(handler, sys.stdin.buffer, sys.stdout.buffer)
+    serve(handler, sys.stdin.buffer, answers)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,18 @@ Handler = Callable[[list[object]], list[object]]
 
 
 def doubling(scale: str) -> Handler:
-    """Each item times `scale`; "exit" ends the helper, "hang" stops it answering,
-    "slow" answers after 0.3 s, "fail" fails the batch, "garbage" answers too few."""
+    """Each item times `scale`. Of the words: "exit" ends the helper, "hang" stops
+    it answering, "fail" fails the batch, "garbage" answers too few, and "slow"
+    (after 0.3 s) and "print" (printing to stdout) count as 1."""
 
     def handle(items: list[object]) -> list[object]:
         if "exit" in items:
             os._exit(3)
         if "hang" in items:
             time.sleep(3600)
+        if "print" in items:
+            print("a stray print", flush=True)  # noqa: T201
+            items = [1 if item == "print" else item for item in items]
         if "slow" in items:
             time.sleep(0.3)
             items = [1 if item == "slow" else item for item in items]

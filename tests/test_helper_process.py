@@ -49,6 +49,13 @@ async def test_items_submitted_together_are_answered_in_order_by_the_helper(
     assert here.batches == []
 
 
+async def test_what_a_handler_prints_does_not_garble_the_answers(
+    helper: HelperProcess[object, object], here: Here
+) -> None:
+    assert await helper.submit("print") == 3
+    assert here.batches == []
+
+
 async def test_a_failed_batch_fails_each_of_its_items_and_the_helper_goes_on(
     helper: HelperProcess[object, object],
 ) -> None:
