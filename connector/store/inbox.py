@@ -69,7 +69,14 @@ def payload_hash(payload: bytes) -> str:
 
 
 class Inbox:
-    """Durable queue of webhook deliveries on erplink's own database."""
+    """Durable queue of webhook deliveries on erplink's own database.
+
+    Args:
+        sessions: erplink's database.
+        helper_process: on an SQLite file, write new deliveries in a helper
+            process (connector/store/sqlite_inbox.py says why); elsewhere, and
+            while the helper is down, they go through `sessions`.
+    """
 
     def __init__(
         self,
@@ -77,11 +84,6 @@ class Inbox:
         *,
         helper_process: bool = False,
     ) -> None:
-        """Args:
-        sessions: erplink's database.
-        helper_process: on an SQLite file, write new deliveries in a helper
-            process (connector/store/sqlite_inbox.py says why).
-        """
         self._sessions = sessions
         self._adds: GroupCommit[dict[str, Any], bool] = GroupCommit(
             self._add_many, max_batch=MAX_ADD_BATCH
