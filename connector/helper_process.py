@@ -13,8 +13,8 @@ PostgreSQL). Parent and helper talk over the helper's stdin and stdout in frames
 each a 4-byte length and a pickle: first the helper says it is ready, then each
 batch is one frame of items and one frame back, `("ok", answers)` or
 `("error", exc)` when the batch failed with an `ErplinkError`, which every item of
-the batch then raises. Pickle is safe here: both ends are
-erplink, and the pipes are the helper's own.
+the batch then raises. Pickle is safe here: both ends are erplink, and the pipes
+are the helper's own.
 
 If the helper dies, hangs (no answer in `BATCH_TIMEOUT_S`) or answers out of turn,
 it is killed and its batch is answered in this process by `here`, which answers

@@ -90,7 +90,8 @@ class Services:
         return self.missing_types
 
     async def aclose(self) -> None:
-        """Close the adapter, the Saleor clients and the database pool."""
+        """Close the adapter, the Saleor clients, the inbox's helper process and
+        the database pool."""
         await self.adapter.close()
         await self.saleor.aclose()
         await self.inbox.close()

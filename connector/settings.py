@@ -56,8 +56,9 @@ class Settings(BaseSettings):
             funnel counts months from it. Empty: the day of the first invite.
         login_refresh_s: how often `serve` reads customers' last login from Saleor.
         inbox_helper: on the SQLite store, write new webhook deliveries in a
-            helper process, started with the first one (connector/store/
-            sqlite_inbox.py says why); off writes them in this process.
+            helper process, started with `serve` (or the first delivery
+            elsewhere; connector/store/sqlite_inbox.py says why); off writes them
+            in this process.
     """
 
     model_config = SettingsConfigDict(env_prefix="ERPLINK_", extra="ignore")

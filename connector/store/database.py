@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -53,6 +54,29 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+
+
+# Rows per multi-row INSERT: 12 columns each stays far below SQLite's 32,766 bound
+# values.
+MAX_INSERT_ROWS = 200
+
+Key = tuple[Any, ...]
+
+
+def first_of(keys: Sequence[Key]) -> dict[Key, int]:
+    """Where each distinct unique key of a batch first appears: the rows to insert."""
+    first: dict[Key, int] = {}
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    return first
+
+
+def new_flags(
+    keys: Sequence[Key], first: Mapping[Key, int], inserted: Container[Key]
+) -> list[bool]:
+    """For each row of a batch, whether it was new: the first of its key in the
+    batch, and inserted (not held by the table already)."""
+    return [key in inserted and first[key] == index for index, key in enumerate(keys)]
 
 
 def insert_new(session: AsyncSession, table: FromClause) -> Any:

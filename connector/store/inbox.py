@@ -24,13 +24,9 @@ from connector.helper_process import HelperProcess
 from connector.store import sqlite_inbox
 from connector.store.batching import GroupCommit
 from connector.store.clock import as_utc, now
-from connector.store.database import insert_new
+from connector.store.database import MAX_INSERT_ROWS, first_of, insert_new, new_flags
 from connector.store.errors import store_errors
-from connector.store.sqlite_inbox import SqliteInboxWriter
 from connector.store.tables import InboxRow
-
-# Rows per INSERT: 12 columns each stays far below SQLite's 32,766 bound values.
-MAX_ADD_BATCH = 200
 
 # What makes two deliveries one event (uq_inbox_delivery): the same payload bytes
 # to the same installation. The subject is read from the payload.
@@ -86,13 +82,13 @@ class Inbox:
     ) -> None:
         self._sessions = sessions
         self._adds: GroupCommit[dict[str, Any], bool] = GroupCommit(
-            self._add_many, max_batch=MAX_ADD_BATCH
+            self._add_many, max_batch=MAX_INSERT_ROWS
         )
         self._helper = (
             _sqlite_helper(sessions, self._add_many) if helper_process else None
         )
         self._finishes: GroupCommit[tuple[int, InboxStatus], None] = GroupCommit(
-            self._finish_many, max_batch=MAX_ADD_BATCH
+            self._finish_many, max_batch=MAX_INSERT_ROWS
         )
 
     async def add(
@@ -149,13 +145,13 @@ class Inbox:
         row whose payload the table holds already is skipped by the database.
         """
         keys = [tuple(row[name] for name in DELIVERY_KEY) for row in rows]
-        first_of = {key: index for index, key in reversed(list(enumerate(keys)))}
-        distinct = [rows[index] for index in sorted(first_of.values())]
+        first = first_of(keys)
+        distinct = [rows[index] for index in sorted(first.values())]
         with store_errors("store the event"):
             async with self._sessions.begin() as session:
                 inserted = await session.execute(_insert_new(session), distinct)
                 new = {tuple(row) for row in inserted}
-        return [key in new and first_of[key] == index for index, key in enumerate(keys)]
+        return new_flags(keys, first, new)
 
     async def claim(
         self, worker: str, *, limit: int = 10, lease: timedelta
@@ -298,7 +294,7 @@ def sqlite_writer(
 ) -> Callable[[Sequence[dict[str, Any]]], list[bool]]:
     """The inbox helper's batch handler: a `SqliteInboxWriter` on `database`."""
     table = cast(Table, InboxRow.__table__)
-    writer = SqliteInboxWriter(
+    writer = sqlite_inbox.SqliteInboxWriter(
         database,
         table,
         ADDED_COLUMNS,

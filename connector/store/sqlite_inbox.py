@@ -27,7 +27,13 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
 
-from connector.store.database import SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS
+from connector.store.database import (
+    MAX_INSERT_ROWS,
+    SQLITE_BUSY_TIMEOUT_MS,
+    SQLITE_PRAGMAS,
+    first_of,
+    new_flags,
+)
 from connector.store.errors import store_errors
 
 LOCK_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000  # as long as the engine's waits
@@ -35,7 +41,6 @@ FIRST_LOCK_RETRY_S = 0.0005
 LAST_LOCK_RETRY_S = 0.02
 WAL_AUTOCHECKPOINT_PAGES = 1_000  # SQLite's default, said here on purpose
 CACHE_KIB = 64 * 1024
-MAX_INSERT_ROWS = 200  # of 12 columns: far below SQLite's 32,766 bound values
 
 Bind = Callable[[Any], Any]
 Row = Mapping[str, Any]
@@ -89,9 +94,7 @@ class SqliteInboxWriter:
         """
         values = [self._bound(row) for row in rows]
         keys = [tuple(bound[i] for i in self._key_indexes) for bound in values]
-        first: dict[tuple[Any, ...], int] = {}
-        for index, key in enumerate(keys):
-            first.setdefault(key, index)
+        first = first_of(keys)
         distinct = [values[index] for index in sorted(first.values())]
         with store_errors("store the event"):
             connection = self._connected()
@@ -106,9 +109,7 @@ class SqliteInboxWriter:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
-        return [
-            key in inserted and first[key] == index for index, key in enumerate(keys)
-        ]
+        return new_flags(keys, first, inserted)
 
     def close(self) -> None:
         """Close the connection."""
