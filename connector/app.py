@@ -79,7 +79,7 @@ def create_app(
 ) -> ErplinkApp:
     """The erplink ASGI app. Given `services`, it uses them and leaves them open.
 
-    A serving process (`serving`, `erplink serve`) starts the inbox's helper process
+    A serving process (`serving`, `erplink serve`) starts the intake's helper process
     with the server, so that no early webhook waits for it. Once start-up is done,
     it also moves every object then alive (the GraphQL schema, the policy, the ERP
     data, SQLAlchemy's metadata) out of the garbage collector's sight with
@@ -103,7 +103,7 @@ def create_app(
             worker = asyncio.create_task(Worker(shared).run(stop))
         refresher = start_login_refresh(shared, stop)
         if serving:
-            await shared.inbox.start()
+            await shared.intake.start()
             gc.collect()
             gc.freeze()
         try:

@@ -36,6 +36,7 @@ from connector.store.policies import PolicyStore
 from connector.store.reviews import ReviewStore
 from erp_adapters.base import ErpError
 from erp_adapters.resilience import ResilientAdapter
+from webhooks.intake import Intake
 from webhooks.jwks import fetch_jwks
 from webhooks.signatures import WebhookVerifier
 
@@ -49,6 +50,7 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     inbox: Inbox
+    intake: Intake
     links: LinkStore
     installations: InstallationStore
     verifier: WebhookVerifier
@@ -90,11 +92,11 @@ class Services:
         return self.missing_types
 
     async def aclose(self) -> None:
-        """Close the adapter, the Saleor clients, the inbox's helper process and
+        """Close the adapter, the Saleor clients, the intake's helper process and
         the database pool."""
         await self.adapter.close()
         await self.saleor.aclose()
-        await self.inbox.close()
+        await self.intake.close()
         await self.engine.dispose()
 
 
@@ -130,6 +132,7 @@ async def open_services(
         await migrate(engine)
 
     sessions = sessionmaker(engine)
+    inbox = Inbox(sessions)
     installations = InstallationStore(sessions, settings.resolved_secret())
     links = LinkStore(sessions)
     saleor = SaleorPool(timeout_s=settings.saleor_timeout_s)
@@ -152,7 +155,8 @@ async def open_services(
     return Services(
         settings=settings,
         engine=engine,
-        inbox=Inbox(sessions, helper_process=settings.inbox_helper),
+        inbox=inbox,
+        intake=Intake(inbox, sessions, helper_process=settings.intake_helper),
         links=links,
         installations=installations,
         verifier=verifier,

@@ -55,10 +55,10 @@ class Settings(BaseSettings):
         campaign_launch: the day the registration program started (ISO date); the
             funnel counts months from it. Empty: the day of the first invite.
         login_refresh_s: how often `serve` reads customers' last login from Saleor.
-        inbox_helper: on the SQLite store, write new webhook deliveries in a
-            helper process, started with `serve` (or the first delivery
-            elsewhere; connector/store/sqlite_inbox.py says why); off writes them
-            in this process.
+        intake_helper: on the SQLite store, check and write new customer webhook
+            deliveries in a helper process, started with `serve` (or the first
+            delivery elsewhere; webhooks/intake.py says why); off takes them in
+            this process.
     """
 
     model_config = SettingsConfigDict(env_prefix="ERPLINK_", extra="ignore")
@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     backoff_base_s: float = 2.0
     backoff_max_s: float = 600.0
     jwks_refetch_interval_s: float = 30.0
-    inbox_helper: bool = True
+    intake_helper: bool = True
     saleor_timeout_s: float = 10.0
     log_json: bool | None = None
     erp_timeout_s: float = Field(default=GUARD_DEFAULTS.timeout_s, gt=0)

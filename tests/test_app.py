@@ -1,4 +1,4 @@
-"""The serving app's start-up: the inbox helper started, the heap frozen out of the
+"""The serving app's start-up: the intake helper started, the heap frozen out of the
 collector's sight."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from connector.settings import Settings
 
 
 @pytest.mark.parametrize("serving", [True, False])
-async def test_a_serving_app_starts_the_inbox_helper_and_freezes_its_heap(
+async def test_a_serving_app_starts_the_intake_helper_and_freezes_its_heap(
     tmp_path: Path, serving: bool
 ) -> None:
     settings = Settings(data_dir=tmp_path, database_url="", run_worker=False)
@@ -26,8 +26,7 @@ async def test_a_serving_app_starts_the_inbox_helper_and_freezes_its_heap(
         app = create_app(settings, serving=serving)
         server = await start_server(app)
         frozen = gc.get_freeze_count()
-        helper = _services(app).inbox._helper
-        pid = helper.pid if helper is not None else None
+        pid = _services(app).intake.helper_pid
         await server.stop()
     finally:
         gc.unfreeze()

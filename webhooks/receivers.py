@@ -13,9 +13,6 @@ logged here, and the worker logs what each event led to.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import structlog
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from connector.errors import SignatureError, StoreUnavailableError
 from connector.services import Services
-from connector.store.inbox import InboxStatus
+from webhooks.intake import Delivery, Refused, Stored
 from webhooks.manifest import EVENT_BY_PATH
 from webhooks.orders import ORDER_EVENT, take_order
 from webhooks.responses import error_reply
@@ -82,28 +79,36 @@ async def _take(services: Services, request: Request, event: str) -> Response:
         return error_reply(
             401, "UNKNOWN_INSTALLATION", "this Saleor never installed erplink"
         )
-    try:
-        signature = request.headers.get("saleor-signature", "")
-        await services.verifier.verify(installation, signature, body)
-    except SignatureError as exc:
-        log.warning("webhook.rejected_signature", webhook_event=event, reason=str(exc))
-        return error_reply(401, exc.code.upper(), str(exc))
-
+    signature = request.headers.get("saleor-signature", "")
     if event == ORDER_EVENT:
+        try:
+            await services.verifier.verify(installation, signature, body)
+        except SignatureError as exc:
+            return _forged(event, exc.code.upper(), str(exc))
         return await take_order(services.activity, installation, body)
-    payload = _customer_payload(body)
-    if payload is None:
-        return error_reply(400, "INVALID_PAYLOAD", "the body is not a customer event")
 
-    own = _issued_by(payload) == installation.app_id
-    status = InboxStatus.IGNORED if own else InboxStatus.PENDING
-    subject = str(payload["user"]["id"])
-    stored = await services.inbox.add(
-        installation.id, event, body, subject=subject, status=status
+    delivery = Delivery(
+        installation.id, installation.app_id, installation.jwks, event, signature, body
     )
-    if stored and not own:
-        services.wakeup.set()
+    outcome = await services.intake.take(delivery)
+    if isinstance(outcome, Refused) and outcome.status == 401:
+        jwks = await services.verifier.refetched_for(installation, signature)
+        if jwks is not None:  # Saleor may have changed its key
+            outcome = await services.intake.take(delivery._replace(jwks=jwks))
+    match outcome:
+        case Refused(401, code, message):
+            return _forged(event, code, message)
+        case Refused(status, code, message):
+            return error_reply(status, code, message)
+        case Stored(new, own):
+            if new and not own:
+                services.wakeup.set()
     return STORED
+
+
+def _forged(event: str, code: str, message: str) -> Response:
+    log.warning("webhook.rejected_signature", webhook_event=event, reason=message)
+    return error_reply(401, code, message)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -118,23 +123,3 @@ async def _read_limited(request: Request, limit: int) -> bytes:
             raise BodyTooLargeError
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _customer_payload(body: bytes) -> dict[str, Any] | None:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    user = payload.get("user")
-    if not isinstance(user, dict) or not user.get("id"):
-        return None
-    return payload
-
-
-def _issued_by(payload: dict[str, Any]) -> str | None:
-    principal = payload.get("issuingPrincipal") or {}
-    if principal.get("__typename") == "App":
-        return str(principal.get("id"))
-    return None

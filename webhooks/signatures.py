@@ -137,11 +137,22 @@ class WebhookVerifier:
             verify_signature(signature, body, installation.jwks)
             return
         except SignatureError as first:
-            _header(signature)  # a malformed header is final: no refetch for it
-            jwks = await self._refetch(installation)
+            jwks = await self.refetched_for(installation, signature)
             if jwks is None:
                 raise first
         verify_signature(signature, body, jwks)
+
+    async def refetched_for(
+        self, installation: Installation, signature: str
+    ) -> str | None:
+        """After `signature` failed against the cached JWKS: the store's JWKS
+        fetched again, to check once more with. None when that cannot help: a
+        malformed header, a fetch too recent, or a failed one."""
+        try:
+            _header(signature)
+        except SignatureError:
+            return None
+        return await self._refetch(installation)
 
     async def refreshed_jwks(self, installation: Installation) -> str | None:
         """The store's JWKS fetched again (None when fetched too recently or failed);

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -20,7 +20,6 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from connector.helper_process import HelperProcess
 from connector.store import sqlite_inbox
 from connector.store.batching import GroupCommit
 from connector.store.clock import as_utc, now
@@ -64,28 +63,39 @@ def payload_hash(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
+def inbox_row(
+    installation_id: int,
+    event: str,
+    payload: bytes,
+    *,
+    subject: str,
+    status: InboxStatus,
+    moment: datetime,
+) -> dict[str, Any]:
+    """The values of a new inbox row (`ADDED_COLUMNS`), due at once."""
+    return {
+        "installation_id": installation_id,
+        "event": event,
+        "subject": subject,
+        "payload": payload,
+        "payload_hash": payload_hash(payload),
+        "status": status,
+        "attempts": 0,
+        "due_at": moment,
+        "locked_by": "",
+        "last_error": "",
+        "received_at": moment,
+        "finished_at": moment if status is InboxStatus.IGNORED else None,
+    }
+
+
 class Inbox:
-    """Durable queue of webhook deliveries on erplink's own database.
+    """Durable queue of webhook deliveries on erplink's own database."""
 
-    Args:
-        sessions: erplink's database.
-        helper_process: on an SQLite file, write new deliveries in a helper
-            process (connector/store/sqlite_inbox.py says why); elsewhere, and
-            while the helper is down, they go through `sessions`.
-    """
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        helper_process: bool = False,
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._adds: GroupCommit[dict[str, Any], bool] = GroupCommit(
             self._add_many, max_batch=MAX_INSERT_ROWS
-        )
-        self._helper = (
-            _sqlite_helper(sessions, self._add_many) if helper_process else None
         )
         self._finishes: GroupCommit[tuple[int, InboxStatus], None] = GroupCommit(
             self._finish_many, max_batch=MAX_INSERT_ROWS
@@ -102,41 +112,29 @@ class Inbox:
     ) -> bool:
         """Store a delivery; False when the same bytes were stored before.
 
-        Deliveries that arrive together are committed together (group commit), so
-        the answer comes once this one is durable, in a transaction it may share.
+        Raises:
+            StoreUnavailableError: the database did not take the row.
+        """
+        row = inbox_row(
+            installation_id,
+            event,
+            payload,
+            subject=subject,
+            status=status,
+            moment=now(),
+        )
+        return await self.add_row(row)
+
+    async def add_row(self, row: dict[str, Any]) -> bool:
+        """Store the row `inbox_row` made; False when its key was stored before.
+
+        Rows that arrive together are committed together (group commit), so the
+        answer comes once this one is durable, in a transaction it may share.
 
         Raises:
             StoreUnavailableError: the database did not take the row.
         """
-        moment = now()
-        values = {  # ADDED_COLUMNS
-            "installation_id": installation_id,
-            "event": event,
-            "subject": subject,
-            "payload": payload,
-            "payload_hash": payload_hash(payload),
-            "status": status,
-            "attempts": 0,
-            "due_at": moment,
-            "locked_by": "",
-            "last_error": "",
-            "received_at": moment,
-            "finished_at": moment if status is InboxStatus.IGNORED else None,
-        }
-        if self._helper is not None:
-            return await self._helper.submit(values)
-        return await self._adds.submit(values)
-
-    async def start(self) -> None:
-        """Start the helper process that writes new deliveries now, if there is one
-        (otherwise it starts with the first delivery)."""
-        if self._helper is not None:
-            await self._helper.start()
-
-    async def close(self) -> None:
-        """Stop the helper process that writes new deliveries, if there is one."""
-        if self._helper is not None:
-            await self._helper.close()
+        return await self._adds.submit(row)
 
     async def _add_many(self, rows: Sequence[dict[str, Any]]) -> list[bool]:
         """Insert rows in one statement; for each, whether it was new.
@@ -292,7 +290,7 @@ ADDED_COLUMNS = tuple(
 def sqlite_writer(
     database: str, lock_timeout_s: str
 ) -> Callable[[Sequence[dict[str, Any]]], list[bool]]:
-    """The inbox helper's batch handler: a `SqliteInboxWriter` on `database`."""
+    """A `SqliteInboxWriter` of new rows on `database`, for the intake helper."""
     table = cast(Table, InboxRow.__table__)
     writer = sqlite_inbox.SqliteInboxWriter(
         database,
@@ -302,22 +300,6 @@ def sqlite_writer(
         lock_timeout_s=float(lock_timeout_s),
     )
     return writer.write
-
-
-def _sqlite_helper(
-    sessions: async_sessionmaker[AsyncSession],
-    here: Callable[[Sequence[dict[str, Any]]], Awaitable[list[bool]]],
-) -> HelperProcess[dict[str, Any], bool] | None:
-    """On an SQLite file, a helper process that writes new rows (`here` writes
-    them while it is down); elsewhere None."""
-    bind = sessions.kw.get("bind")
-    url = getattr(bind, "url", None)
-    if url is None or url.get_backend_name() != "sqlite":
-        return None
-    if not url.database or url.database == ":memory:":
-        return None
-    args = [url.database, str(sqlite_inbox.LOCK_TIMEOUT_S)]
-    return HelperProcess("inbox", "connector.store.inbox:sqlite_writer", args, here)
 
 
 def _insert_new(session: AsyncSession) -> Any:

@@ -92,7 +92,7 @@ class SqliteInboxWriter:
             StoreUnavailableError: the file cannot be written, or another
                 connection held the write lock for `lock_timeout_s`.
         """
-        values = [self._bound(row) for row in rows]
+        values = self._bound(rows)
         keys = [tuple(bound[i] for i in self._key_indexes) for bound in values]
         first = first_of(keys)
         distinct = [values[index] for index in sorted(first.values())]
@@ -117,10 +117,23 @@ class SqliteInboxWriter:
             self._connection.close()
             self._connection = None
 
-    def _bound(self, row: Row) -> tuple[Any, ...]:
-        return tuple(
-            row[name] if bind is None else bind(row[name]) for name, bind in self._binds
-        )
+    def _bound(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+        """Each row's values as its columns bind them. The rows of a batch share
+        their timestamps and status, so each distinct value is bound once."""
+        bound: dict[tuple[str, Any], Any] = {}
+        batch = []
+        for row in rows:
+            values = []
+            for name, bind in self._binds:
+                value = row[name]
+                if bind is not None:
+                    key = (name, value)
+                    if key not in bound:
+                        bound[key] = bind(value)
+                    value = bound[key]
+                values.append(value)
+            batch.append(tuple(values))
+        return batch
 
     def _insert(
         self, connection: sqlite3.Connection, values: list[tuple[Any, ...]]

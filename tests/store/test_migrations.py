@@ -41,13 +41,11 @@ async def test_deliveries_stored_under_the_old_key_are_still_recognised(
     installation = await installed(sessions)
     before = Inbox(sessions)
     assert await before.add(installation, "CUSTOMER_CREATED", b'{"a": 1}', subject="1")
-    await before.close()
 
     await migrate(engine)
 
     inbox = Inbox(sessions)
     again = await inbox.add(installation, "CUSTOMER_CREATED", b'{"a": 1}', subject="1")
     new = await inbox.add(installation, "CUSTOMER_CREATED", b'{"b": 2}', subject="2")
-    await inbox.close()
     assert (again, new) == (False, True)
     assert await inbox.counts() == {"pending": 2}

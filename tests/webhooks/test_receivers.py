@@ -17,6 +17,7 @@ from connector.store.database import create_engine, sessionmaker
 from connector.store.inbox import Inbox
 from connector.store.installations import InstallationStore
 from tests.signer import TestSigner, legacy_hmac
+from webhooks.intake import Intake
 
 PATH = "/api/webhooks/customer-created"
 USER = {
@@ -169,14 +170,14 @@ async def test_the_same_delivery_again_and_at_once_is_one_event(quiet: Demo) -> 
 
 async def test_an_unreachable_store_gets_503_so_saleor_retries(quiet: Demo) -> None:
     dead = sessionmaker(create_engine("postgresql+asyncpg://postgres@127.0.0.1:9/none"))
-    working = quiet.services.inbox, quiet.services.installations
-    quiet.services.inbox = Inbox(dead)
+    working = quiet.services.intake, quiet.services.installations
+    quiet.services.intake = Intake(Inbox(dead), dead)
     try:
         inbox_down = await post(quiet, BODY)
         quiet.services.installations = InstallationStore(dead, "any")
         all_down = await post(quiet, BODY)
     finally:
-        quiet.services.inbox, quiet.services.installations = working
+        quiet.services.intake, quiet.services.installations = working
 
     assert (inbox_down.status_code, all_down.status_code) == (503, 503)
     assert inbox_down.json()["error"]["code"] == "STORE_UNAVAILABLE"
@@ -189,9 +190,9 @@ async def test_an_sqlite_store_locked_too_long_gets_503_and_the_retry_is_stored(
     monkeypatch.setattr(sqlite_inbox, "LOCK_TIMEOUT_S", 0.2)
     database = make_url(quiet.services.settings.resolved_database_url()).database
     assert database
-    await quiet.services.inbox.close()  # its helper started with the old timeout
-    quiet.services.inbox = Inbox(
-        sessionmaker(quiet.services.engine), helper_process=True
+    await quiet.services.intake.close()  # its helper started with the old timeout
+    quiet.services.intake = Intake(
+        quiet.services.inbox, sessionmaker(quiet.services.engine), helper_process=True
     )
     before = await stored(quiet)
     other = sqlite3.connect(database, isolation_level=None)
@@ -224,10 +225,10 @@ async def test_a_webhook_path_asked_with_get_gets_405_and_stores_nothing(
 async def test_an_unexpected_failure_gets_500_so_saleor_retries(
     quiet: Demo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(*args: object, **kwargs: object) -> bool:
+    async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(quiet.services.inbox, "add", broken)
+    monkeypatch.setattr(quiet.services.intake, "take", broken)
     failed = await post(quiet, BODY)
     monkeypatch.undo()
     retried = await post(quiet, BODY)
