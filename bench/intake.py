@@ -38,7 +38,7 @@ class IntakeConfig:
     rounds: int = 3
     load: Load = Load()
     warmup: Load = Load(duration_s=2)
-    warmup_bodies: int = 30_000
+    warmup_bodies: int = 60_000
     headroom: float = 2.0
 
 

@@ -3,9 +3,10 @@
 Some work of the event loop's cannot go to a thread: an SQLite write releases the
 GIL while SQLite works, but the thread must take the GIL back after each statement,
 and a busy loop holds it, so each statement waits for the loop (BENCHMARKS.md,
-"Webhook intake"). A helper process has a GIL of its own. erplink writes its SQLite
-inbox in one (connector/store/sqlite_inbox.py); `erplink serve` starts it with the
-server, anything else with the first item.
+"Webhook intake"). A helper process has a GIL of its own, and a core the loop does
+not use. erplink takes its customer webhooks in one on SQLite: the signature check,
+the payload and the inbox write (webhooks/intake.py); `erplink serve` starts it with
+the server, anything else with the first item.
 
 Items go to the helper in batches, one batch at a time: those submitted while a
 batch is out go together in the next (the same group commit as the inbox's on

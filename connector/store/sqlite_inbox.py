@@ -1,11 +1,11 @@
-"""Webhook deliveries into an SQLite inbox, written by the inbox helper process.
+"""Webhook deliveries into an SQLite inbox, written by the intake helper process.
 
 A delivery must be committed before Saleor gets its 200. On the embedded SQLite store
 that commit is a few page writes into the WAL, with no fsync (`synchronous=NORMAL`),
 so its cost is in how it is reached: through the async driver, every statement
 of the transaction crosses to a thread and back, and each crossing waits for a GIL
 that a busy event loop holds. So `erplink serve` writes new rows in a helper process
-(connector/helper_process.py), with a plain `sqlite3` connection of its own: each
+(webhooks/intake.py), with a plain `sqlite3` connection of its own: each
 batch the helper gets is one transaction, one INSERT that skips the deliveries the
 table holds, and its COMMIT (BENCHMARKS.md, "Webhook intake").
 

@@ -5,18 +5,17 @@ in its helper process."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
 import pytest
 from sqlalchemy import Table
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector.errors import StoreUnavailableError
 from connector.store import sqlite_inbox
-from connector.store.database import create_engine, migrate, sessionmaker
 from connector.store.inbox import (
     ADDED_COLUMNS,
     DELIVERY_KEY,
@@ -41,20 +40,13 @@ def row(
     )
 
 
-@pytest.fixture
-async def database(tmp_path: Path) -> Path:
-    path = tmp_path / "erplink.db"
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    await migrate(engine)
-    await engine.dispose()
-    return path
+# The suite's own database fixtures, on SQLite: the writer needs a file.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-async def sessions(database: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
-    yield sessionmaker(engine)
-    await engine.dispose()
+def database(database_url: str) -> Path:
+    return Path(str(make_url(database_url).database))
 
 
 def held_write_lock(database: Path) -> sqlite3.Connection:
@@ -102,9 +94,9 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_then_given_up(
     writer.close()
 
 
-async def test_a_file_that_cannot_be_opened_is_an_outage(tmp_path: Path) -> None:
+async def test_a_file_that_cannot_be_opened_is_an_outage(database: Path) -> None:
     writer = SqliteInboxWriter(
-        str(tmp_path / "missing" / "erplink.db"),
+        str(database.parent / "missing" / database.name),
         TABLE,
         DELIVERY_KEY,
         DELIVERY_KEY,

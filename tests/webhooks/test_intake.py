@@ -8,21 +8,21 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connector import helper_process
 from connector.errors import StoreUnavailableError
 from connector.store import sqlite_inbox
-from connector.store.database import create_engine, migrate, sessionmaker
 from connector.store.inbox import Inbox, InboxStatus
 from connector.store.installations import Installation, InstallationStore
 from tests.signer import TestSigner
+from tests.store.test_sqlite_inbox import held_write_lock
 from webhooks.intake import Delivery, Intake, Refused, Stored
 
 EVENT = "CUSTOMER_CREATED"
@@ -50,20 +50,13 @@ def delivery(
     )
 
 
-@pytest.fixture
-async def database(tmp_path: Path) -> Path:
-    path = tmp_path / "erplink.db"
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    await migrate(engine)
-    await engine.dispose()
-    return path
+# The suite's own database fixtures, on SQLite: the writer needs a file.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-async def sessions(database: Path) -> AsyncIterator[Sessions]:
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
-    yield sessionmaker(engine)
-    await engine.dispose()
+def database(database_url: str) -> Path:
+    return Path(str(make_url(database_url).database))
 
 
 @pytest.fixture
@@ -88,13 +81,6 @@ async def helped(sessions: Sessions) -> AsyncIterator[Intake]:
     intake = Intake(Inbox(sessions), sessions, helper_process=True)
     yield intake
     await intake.close()
-
-
-def held_write_lock(database: Path) -> sqlite3.Connection:
-    """Another connection in the middle of a write transaction."""
-    other = sqlite3.connect(database, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    return other
 
 
 async def test_a_signed_delivery_reads_back_through_sqlalchemy_as_it_arrived(
