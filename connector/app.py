@@ -39,7 +39,8 @@ async def readyz(request: Request) -> JSONResponse:
 
     `adapter` shows the guard's view: breaker state, last error code, accounts
     seen and, while the breaker is not closed, the next probe time. While the
-    breaker is open the ERP is not asked.
+    breaker is open the ERP is not asked. `intake` says where webhook deliveries
+    are checked and stored (webhooks/intake.py); it does not decide readiness.
     """
     services: Services = request.app.state.services
     checks: dict[str, str] = {}
@@ -57,6 +58,7 @@ async def readyz(request: Request) -> JSONResponse:
         **checks,
         "adapter": services.adapter.state().as_dict(),
         "missing_customer_types": missing,
+        "intake": services.intake.mode,
     }
     return JSONResponse(body, status_code=200 if ready else 503)
 
@@ -80,7 +82,8 @@ def create_app(
     """The erplink ASGI app. Given `services`, it uses them and leaves them open.
 
     A serving process (`serving`, `erplink serve`) starts the intake's helper process
-    with the server, so that no early webhook waits for it. Once start-up is done,
+    in the background; deliveries are taken in-process until it is ready, and
+    elsewhere (tests) always. Once start-up is done,
     it also moves every object then alive (the GraphQL schema, the policy, the ERP
     data, SQLAlchemy's metadata) out of the garbage collector's sight with
     `gc.freeze()`: a full collection would otherwise walk all of them every so many
@@ -103,7 +106,7 @@ def create_app(
             worker = asyncio.create_task(Worker(shared).run(stop))
         refresher = start_login_refresh(shared, stop)
         if serving:
-            await shared.intake.start()
+            shared.intake.start()
             gc.collect()
             gc.freeze()
         try:

@@ -124,7 +124,7 @@ async def start_demo(
     sandbox = SandboxSaleor(retry_schedule_s=SANDBOX_RETRY_SCHEDULE_S)
     await sandbox.start("127.0.0.1", sandbox_port)
     services = await open_services(settings)
-    await services.intake.start()  # with the server, as `erplink serve` does
+    services.intake.start()  # with the server, as `erplink serve` does
     sandbox.seed_customer_types(
         (slug.replace("-", " ").title(), slug)
         for slug in sorted(services.policy.customer_types)

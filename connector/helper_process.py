@@ -5,8 +5,8 @@ GIL while SQLite works, but the thread must take the GIL back after each stateme
 and a busy loop holds it, so each statement waits for the loop (BENCHMARKS.md,
 "Webhook intake"). A helper process has a GIL of its own, and a core the loop does
 not use. erplink takes its customer webhooks in one on SQLite: the signature check,
-the payload and the inbox write (webhooks/intake.py); `erplink serve` starts it with
-the server, anything else with the first item.
+the payload and the inbox write (webhooks/intake.py), in the helper `erplink serve`
+starts with the server.
 
 Items go to the helper in batches, one batch at a time: those submitted while a
 batch is out go together in the next (the same group commit as the inbox's on
@@ -17,11 +17,12 @@ batch is one frame of items and one frame back, `("ok", answers)` or
 the batch then raises. Pickle is safe here: both ends are erplink, and the pipes
 are the helper's own.
 
-If the helper dies, hangs (no answer in `BATCH_TIMEOUT_S`) or answers out of turn,
-it is killed and its batch is answered in this process by `here`, which answers
-every batch until a new helper has started, `RESTART_DELAY_S` later. Work the helper
-did before it died is not done twice if `here` is idempotent, as an INSERT that
-skips stored keys is.
+The helper starts in the background when `start` is called: until it says it is
+ready (its imports take a second or two), batches are answered in this process by
+`here`, so nothing waits for it. If it dies, hangs (no answer in `BATCH_TIMEOUT_S`)
+or answers out of turn, it is killed, its batch is answered by `here`, and a new
+helper is started `RESTART_DELAY_S` later. Work the helper did before it died is not
+done twice if `here` is idempotent, as an INSERT that skips stored keys is.
 """
 
 from __future__ import annotations
@@ -85,10 +86,10 @@ class HelperProcess(Generic[Item, Answer]):
         self._batches: GroupCommit[Item, Answer] = GroupCommit(
             self._answer, max_batch=MAX_BATCH
         )
-        self._process: asyncio.subprocess.Process | None = None
-        self._starting = asyncio.Lock()
+        self._process: asyncio.subprocess.Process | None = None  # once ready
+        self._starting: asyncio.Task[None] | None = None
+        self._wanted = False  # start() was called, close() was not
         self._retry_at = 0.0
-        self._closed = False
 
     async def submit(self, item: Item) -> Answer:
         """The answer to `item`, from the helper or, while there is none, from here.
@@ -98,20 +99,43 @@ class HelperProcess(Generic[Item, Answer]):
         """
         return await self._batches.submit(item)
 
-    async def start(self) -> None:
-        """Start the helper now and wait until it is ready, so that the first
-        items do not wait for its start-up (a serving process calls this)."""
-        await self._running()
+    def start(self) -> None:
+        """Start the helper in the background, unless one runs or is starting;
+        after a failure, not before `RESTART_DELAY_S` has passed."""
+        self._wanted = True
+        due = time.monotonic() >= self._retry_at
+        if self._process is None and self._starting is None and due:
+            self._starting = asyncio.create_task(self._start())
+
+    async def ready(self) -> bool:
+        """Start the helper if need be and wait until it is ready; False when it
+        could not start."""
+        self.start()
+        if self._starting is not None:
+            await asyncio.shield(self._starting)
+        return self._process is not None
 
     @property
     def pid(self) -> int | None:
-        """The running helper's process id (None while there is none)."""
+        """The ready helper's process id (None while there is none)."""
         return self._process.pid if self._process is not None else None
+
+    @property
+    def state(self) -> str:
+        """`ready`, `starting` (or waiting to start again after a failure) or
+        `off` (never started, or closed)."""
+        if self._process is not None:
+            return "ready"
+        return "starting" if self._wanted else "off"
 
     async def close(self) -> None:
         """Stop the helper once it has answered its batch: it stops at the end of
-        its input. Items submitted afterwards are answered here."""
-        self._closed = True
+        its input. A helper still starting is killed. Items submitted afterwards
+        are answered here."""
+        self._wanted = False
+        if self._starting is not None:
+            self._starting.cancel()
+            await asyncio.wait([self._starting])
         process, self._process = self._process, None
         if process is None:
             return
@@ -125,8 +149,10 @@ class HelperProcess(Generic[Item, Answer]):
             await process.wait()
 
     async def _answer(self, items: Sequence[Item]) -> Sequence[Answer]:
-        process = await self._running()
+        process = self._process
         if process is None:
+            if self._wanted:
+                self.start()
             return await self._here(items)
         try:
             async with asyncio.timeout(BATCH_TIMEOUT_S):
@@ -142,16 +168,15 @@ class HelperProcess(Generic[Item, Answer]):
         await self._discard(process, HelperProtocolError())
         return await self._here(items)
 
-    async def _running(self) -> asyncio.subprocess.Process | None:
-        """The helper, started (again, `RESTART_DELAY_S` after a failure) when
-        there is none; None while batches are answered here."""
-        if self._process is not None:
-            return self._process
-        async with self._starting:
-            due = time.monotonic() >= self._retry_at
-            if self._process is None and not self._closed and due:
-                self._process = await self._started()
-        return self._process
+    async def _start(self) -> None:
+        try:
+            process = await self._started()
+            if self._wanted:
+                self._process = process
+            elif process is not None:  # closed meanwhile
+                await _killed(process)
+        finally:
+            self._starting = None
 
     async def _started(self) -> asyncio.subprocess.Process | None:
         """A new helper once it has said it is ready; None if it could not start."""
@@ -162,8 +187,7 @@ class HelperProcess(Generic[Item, Answer]):
                 stdout=asyncio.subprocess.PIPE,
             )
         except OSError as exc:
-            self._log_failure(exc)
-            self._retry_at = time.monotonic() + RESTART_DELAY_S
+            self._failed(exc)
             return None
         assert process.stdout is not None
         try:
@@ -172,22 +196,34 @@ class HelperProcess(Generic[Item, Answer]):
             if ready != _READY:
                 raise HelperProtocolError
         except (OSError, EOFError, TimeoutError, HelperProtocolError) as exc:
-            await self._discard(process, exc)
+            self._failed(exc)
+            await _killed(process)
             return None
+        except asyncio.CancelledError:  # closed while it started
+            await _killed(process)
+            raise
         return process
 
     async def _discard(
         self, process: asyncio.subprocess.Process, exc: BaseException
     ) -> None:
+        self._failed(exc)
+        if self._process is process:
+            self._process = None
+        await _killed(process)
+
+    def _failed(self, exc: BaseException) -> None:
         self._log_failure(exc)
         self._retry_at = time.monotonic() + RESTART_DELAY_S
-        self._process = None
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
 
     def _log_failure(self, exc: BaseException) -> None:
         log.warning("helper.failed", helper=self.name, error=type(exc).__name__)
+
+
+async def _killed(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+    await process.wait()
 
 
 async def _exchange(process: asyncio.subprocess.Process, items: Sequence[Any]) -> Any:

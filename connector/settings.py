@@ -56,9 +56,8 @@ class Settings(BaseSettings):
             funnel counts months from it. Empty: the day of the first invite.
         login_refresh_s: how often `serve` reads customers' last login from Saleor.
         intake_helper: on the SQLite store, check and write new customer webhook
-            deliveries in a helper process, started with `serve` (or the first
-            delivery elsewhere; webhooks/intake.py says why); off takes them in
-            this process.
+            deliveries in a helper process that `serve` starts (webhooks/intake.py
+            says why); off, or until it is ready, they are taken in this process.
     """
 
     model_config = SettingsConfigDict(env_prefix="ERPLINK_", extra="ignore")

@@ -7,6 +7,7 @@ import gc
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
@@ -26,12 +27,20 @@ async def test_a_serving_app_starts_the_intake_helper_and_freezes_its_heap(
         app = create_app(settings, serving=serving)
         server = await start_server(app)
         frozen = gc.get_freeze_count()
-        pid = _services(app).intake.helper_pid
+        intake = _services(app).intake
+        at_start = intake.mode
+        if serving:
+            assert await intake.ready()
+        pid = intake.helper_pid
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            shown = (await http.get("/readyz")).json()["intake"]
         await server.stop()
     finally:
         gc.unfreeze()
 
     assert (frozen > 10_000) is serving
+    assert at_start == ("here, helper starting" if serving else "here")
+    assert shown == ("helper" if serving else "here")
     assert (pid is not None) is serving
     if pid is not None:
         with pytest.raises(ProcessLookupError):  # stopped with the server

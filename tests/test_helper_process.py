@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,7 @@ async def helper(here: Here) -> AsyncIterator[HelperProcess[object, object]]:
     helper: HelperProcess[object, object] = HelperProcess(
         "test", "tests.helper_handlers:doubling", ["3"], here
     )
+    assert await helper.ready()
     yield helper
     await helper.close()
 
@@ -87,11 +89,13 @@ async def test_a_helper_that_dies_hangs_or_garbles_is_replaced_and_nothing_is_lo
     answers = await asyncio.gather(helper.submit(trouble), helper.submit(2))
     while_down = await helper.submit(5)
     await asyncio.sleep(0.3)
+    assert await helper.submit(6) == ("here", 6)  # starts the new helper
+    assert await helper.ready()
     after = await helper.submit(6)
 
     assert answers == [("here", trouble), ("here", 2)]
     assert while_down == ("here", 5)
-    assert here.batches == [[trouble, 2], [5]]
+    assert here.batches == [[trouble, 2], [5], [6]]
     assert after == 18
     assert helper.pid not in (None, first)
 
@@ -111,3 +115,60 @@ async def test_closing_lets_the_helper_answer_its_batch_and_later_items_come_her
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert await helper.submit(7) == ("here", 7)
+
+
+async def test_items_are_answered_here_while_the_helper_starts(here: Here) -> None:
+    helper: HelperProcess[object, object] = HelperProcess(
+        "test", "tests.helper_handlers:doubling", ["3"], here
+    )
+    helper.start()
+    try:
+        answer = await helper.submit(1)  # its imports take far longer than this
+        assert await helper.ready()
+        assert await helper.submit(2) == 6
+    finally:
+        await helper.close()
+
+    assert answer == ("here", 1)
+    assert here.batches == [[1]]
+
+
+async def test_a_helper_closed_while_it_starts_is_killed(here: Here) -> None:
+    helper: HelperProcess[object, object] = HelperProcess(
+        "test", "tests.helper_handlers:doubling", ["3"], here
+    )
+    helper.start()
+    await asyncio.sleep(0.05)  # spawned, not ready
+    children = _children()
+
+    await helper.close()
+
+    assert children, "the helper was spawned"
+    assert _children() == set()
+    assert helper.pid is None
+    assert await helper.submit(1) == ("here", 1)
+
+
+async def test_without_start_no_helper_runs(here: Here) -> None:
+    helper: HelperProcess[object, object] = HelperProcess(
+        "test", "tests.helper_handlers:doubling", ["3"], here
+    )
+
+    assert await helper.submit(1) == ("here", 1)
+    assert helper.pid is None
+    assert _children() == set()
+
+
+def _children() -> set[int]:
+    """This process's live children (zombies, already reaped or not, excluded)."""
+    listing = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    pids = {int(pid) for pid in listing.read_text().split()}
+    return {pid for pid in pids if _state(pid) not in ("Z", "X", None)}
+
+
+def _state(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return stat.rpartition(")")[2].split()[0]

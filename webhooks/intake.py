@@ -154,14 +154,29 @@ class Intake:
 
     @property
     def helper_pid(self) -> int | None:
-        """The helper process's id while one runs."""
+        """The helper process's id once it is ready."""
         return self._helper.pid if self._helper is not None else None
 
-    async def start(self) -> None:
-        """Start the helper process now, if there is one (otherwise it starts with
-        the first delivery)."""
+    @property
+    def mode(self) -> str:
+        """Where deliveries are taken now: `helper`, `here, helper starting` or
+        `here`."""
+        state = self._helper.state if self._helper is not None else "off"
+        return {"ready": "helper", "starting": "here, helper starting"}.get(
+            state, "here"
+        )
+
+    def start(self) -> None:
+        """Start the helper process in the background, if there is one to start;
+        until it is ready, deliveries are taken here. Without this call (tests,
+        one-off commands) they are always taken here."""
         if self._helper is not None:
-            await self._helper.start()
+            self._helper.start()
+
+    async def ready(self) -> bool:
+        """Start the helper and wait until it takes deliveries; False when there is
+        none (not SQLite, or it could not start)."""
+        return self._helper is not None and await self._helper.ready()
 
     async def close(self) -> None:
         """Stop the helper process, if there is one."""

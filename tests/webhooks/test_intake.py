@@ -72,6 +72,7 @@ async def intake(
     request: pytest.FixtureRequest, sessions: Sessions
 ) -> AsyncIterator[Intake]:
     intake = Intake(Inbox(sessions), sessions, helper_process=request.param)
+    assert await intake.ready() is request.param
     yield intake
     await intake.close()
 
@@ -79,6 +80,7 @@ async def intake(
 @pytest.fixture
 async def helped(sessions: Sessions) -> AsyncIterator[Intake]:
     intake = Intake(Inbox(sessions), sessions, helper_process=True)
+    assert await intake.ready()
     yield intake
     await intake.close()
 
@@ -166,7 +168,6 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_without_blocking_the_lo
     sessions: Sessions,
     database: Path,
 ) -> None:
-    await helped.start()
     other = held_write_lock(database)
     taking = asyncio.create_task(helped.take(delivery(installation, customer(1))))
 
@@ -191,6 +192,7 @@ async def test_a_lock_never_released_is_an_outage_and_loses_nothing(
 ) -> None:
     monkeypatch.setattr(sqlite_inbox, "LOCK_TIMEOUT_S", 0.2)
     short = Intake(Inbox(sessions), sessions, helper_process=True)  # waits 0.2 s
+    assert await short.ready()
     other = held_write_lock(database)
     retried = delivery(installation, customer(1))
 
@@ -244,4 +246,5 @@ async def test_a_helper_killed_under_load_loses_nothing_and_comes_back(
     assert all(isinstance(answer, Stored) for answer in answers)
     assert await Inbox(sessions).counts() == {"pending": 601}
     assert await helped.take(deliveries[0]) == Stored(new=False, own=False)
+    assert await helped.ready()
     assert helped.helper_pid not in (None, first_helper)

@@ -194,6 +194,7 @@ async def test_an_sqlite_store_locked_too_long_gets_503_and_the_retry_is_stored(
     quiet.services.intake = Intake(
         quiet.services.inbox, sessionmaker(quiet.services.engine), helper_process=True
     )
+    assert await quiet.services.intake.ready()
     before = await stored(quiet)
     other = sqlite3.connect(database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer that does not let go
