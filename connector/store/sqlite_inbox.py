@@ -136,14 +136,19 @@ class SqliteInboxWriter:
         The thread's checkpoints run beside this connection's transactions and
         copy almost all of the WAL, but under steady writes the WAL is never all
         copied when one ends, and only then can the next transaction start it
-        over. Finishing here copies the few pages written since.
+        over. Finishing here copies the few pages written since, once the
+        thread's checkpoint in hand is done; until one finishes (a reader may
+        hold pages), each COMMIT tries again.
         """
         if self._checkpointer is None:
             self._checkpointer = _Checkpointer(self._database)
         if self._checkpointer.restart_due:
-            self._checkpointer.restart_due = False
-            with contextlib.suppress(sqlite3.Error):  # committed; the next one tries
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            # One checkpoint at a time: the thread's would make this one busy.
+            with self._checkpointer.running, contextlib.suppress(sqlite3.Error):
+                row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                busy, wal_pages, copied = row.fetchone()
+                # A reader kept pages: the next COMMIT tries again.
+                self._checkpointer.restart_due = bool(busy) or copied < wal_pages
         moment = time.monotonic()
         if moment >= self._checkpoint_at:
             self._checkpoint_at = moment + CHECKPOINT_INTERVAL_S
@@ -224,6 +229,7 @@ class _Checkpointer:
     def __init__(self, database: str) -> None:
         self._database = database
         self._asked = threading.Event()
+        self.running = threading.Lock()  # held while a checkpoint runs
         self._closed = False
         self.restart_due = False
         self._thread = threading.Thread(
@@ -250,8 +256,9 @@ class _Checkpointer:
                 if self._closed:
                     return
                 try:
-                    row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                    _, wal_pages, _ = row.fetchone()
+                    with self.running:
+                        row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                        _, wal_pages, _ = row.fetchone()
                 except sqlite3.Error:  # the file is busy or gone: asked again soon
                     continue
                 if wal_pages >= RESTART_PAGES:
