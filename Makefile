@@ -4,6 +4,8 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 SHARED := ../shared
 ERP ?= csv
+# pytest-xdist processes for `make test`: one a core
+TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: install run serve test bench lint check-graphql clean
@@ -23,7 +25,7 @@ serve: install
 	$(BIN)/erplink serve
 
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 bench: install
 	$(BIN)/python -m bench

@@ -1,18 +1,21 @@
 """Shared fixtures: databases (SQLite always, PostgreSQL where it answers).
 
 PostgreSQL runs on 127.0.0.1:5432 on the CI machine (trust auth, database `test`).
-Each test gets its own schema-free database state: a fresh SQLite file, or a fresh
-PostgreSQL database created for the test and dropped after it. Where PostgreSQL does
-not answer the PostgreSQL variants skip, unless CI is set, when they fail.
+Each test gets its own database: a fresh SQLite file, or a fresh PostgreSQL
+database created for the test and dropped after it, each copied from one migrated
+once per test process. Where PostgreSQL does not answer the PostgreSQL variants
+skip, unless CI is set, when they fail.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,20 +49,66 @@ def require_service(name: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
-async def _postgres_database() -> tuple[str, str]:
-    name = f"erplink_{uuid.uuid4().hex[:12]}"
+async def _admin(statement: str) -> None:
     admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return name, f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
+def _postgres_url(name: str) -> str:
+    return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+
+
+async def _migrated(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+class MigratedTemplates:
+    """A migrated database of each kind, made once per test process; each test's
+    database is a copy of it, which costs a fraction of running the migrations."""
+
+    def __init__(self, directory: Path) -> None:
+        self._sqlite = directory / "template.db"
+        self.postgres: str | None = None
+
+    async def sqlite_copy(self, target: Path) -> str:
+        """A migrated SQLite file at `target`, as a URL."""
+        if not self._sqlite.exists():
+            await _migrated(f"sqlite+aiosqlite:///{self._sqlite}")
+        shutil.copyfile(self._sqlite, target)
+        return f"sqlite+aiosqlite:///{target}"
+
+    async def postgres_copy(self) -> tuple[str, str]:
+        """A new migrated PostgreSQL database: its name and URL."""
+        if self.postgres is None:
+            template = f"erplink_template_{uuid.uuid4().hex[:12]}"
+            await _admin(f'CREATE DATABASE "{template}"')
+            self.postgres = template
+            await _migrated(_postgres_url(template))
+        name = f"erplink_{uuid.uuid4().hex[:12]}"
+        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.postgres}"')
+        return name, _postgres_url(name)
 
 
 async def _drop_postgres_database(name: str) -> None:
-    admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    if templates.postgres is not None:
+        asyncio.run(_drop_postgres_database(templates.postgres))
 
 
 @pytest.fixture(autouse=True)
@@ -71,22 +120,17 @@ def _every_log_level() -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    migrated_templates: MigratedTemplates,
 ) -> AsyncIterator[str]:
     """A migrated, empty database of each kind, for this test alone."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'erplink.db'}"
-        engine = create_engine(url)
-        await migrate(engine)
-        await engine.dispose()
-        yield url
+        yield await migrated_templates.sqlite_copy(tmp_path / "erplink.db")
         return
 
     require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name, url = await _postgres_database()
-    engine = create_engine(url)
-    await migrate(engine)
-    await engine.dispose()
+    name, url = await migrated_templates.postgres_copy()
     try:
         yield url
     finally:

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from connector.tls import client_tls
+
 JWKS_TIMEOUT_S = 5.0
 
 
@@ -24,7 +26,7 @@ async def fetch_jwks(api_url: str) -> str:
         ValueError: what it served is not a JWKS.
     """
     async with httpx.AsyncClient(
-        timeout=JWKS_TIMEOUT_S, follow_redirects=False
+        timeout=JWKS_TIMEOUT_S, follow_redirects=False, verify=client_tls()
     ) as http:
         response = await http.get(jwks_url(api_url))
         response.raise_for_status()

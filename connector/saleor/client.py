@@ -28,6 +28,7 @@ from connector.saleor.errors import (
     SaleorMutationError,
     SaleorUnavailableError,
 )
+from connector.tls import client_tls
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +58,7 @@ class SaleorClient:
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S),
             follow_redirects=False,
+            verify=client_tls(),
         )
         self._client = Client(transport=transport, fetch_schema_from_transport=False)
         self._session: AsyncClientSession | None = None

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import ssl
-
 import httpx
+
+from connector.tls import client_tls
 
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 18.0
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Building a verifying context loads the CA bundle (~30 ms); share one.
-    return ssl.create_default_context()
 
 
 def new_client() -> httpx.AsyncClient:
@@ -22,5 +15,5 @@ def new_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
         follow_redirects=False,
-        verify=_ssl_context(),
+        verify=client_tls(),
     )

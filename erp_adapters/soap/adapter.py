@@ -75,13 +75,11 @@ class SoapAdapter:
             )
         self._page_size = page_size
         # pools per page: httpcore's cost per request grows with its pool's size
-        tls = httpx.create_ssl_context()
         self._http = [
             Pools(
                 auth=httpx.BasicAuth(username, password) if auth == "basic" else None,
                 timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
                 max_connections=max_connections,
-                tls=tls,
             )
             for _page in range(2)
         ]

@@ -10,10 +10,11 @@ pools' sizes is exactly `max_connections`, which still bounds the calls in fligh
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
 
 import httpx
+
+from connector.tls import client_tls
 
 POOL_CONNECTIONS = 4
 
@@ -26,8 +27,6 @@ class Pools:
             envelope).
         timeout: per request.
         max_connections: all the pools' connections together.
-        tls: the TLS context all pools share (building one reads the CA bundle,
-            about 20 ms each); a new one when None.
 
     Attributes:
         sizes: each pool's connections, as even as can be.
@@ -40,17 +39,15 @@ class Pools:
         auth: httpx.Auth | None,
         timeout: httpx.Timeout,
         max_connections: int,
-        tls: ssl.SSLContext | None = None,
     ) -> None:
         count = -(-max_connections // POOL_CONNECTIONS)
         self.sizes = [
             max_connections // count + (1 if index < max_connections % count else 0)
             for index in range(count)
         ]
-        tls = tls or httpx.create_ssl_context()
         self.clients = [
             httpx.AsyncClient(
-                auth=auth, timeout=timeout, limits=_limits(size), verify=tls
+                auth=auth, timeout=timeout, limits=_limits(size), verify=client_tls()
             )
             for size in self.sizes
         ]
