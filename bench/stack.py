@@ -8,9 +8,12 @@ sandbox do not share its event loop.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 from pathlib import Path
+
+import httpx
 
 from bench.servers import ServerProcess, start_server_process
 from connector.linking.policy import load_policy
@@ -19,6 +22,7 @@ from connector.settings import Settings
 
 SANDBOX_RETRY_SCHEDULE_S = (1.0, 2.0, 4.0, 8.0, 16.0)
 DATABASE_FILE = "erplink.db"
+HELPER_READY_TIMEOUT_S = 60.0
 
 
 def policy_types() -> tuple[frozenset[str], str]:
@@ -48,10 +52,22 @@ async def start_erplink(
     )
     try:
         await sandbox.install_app(f"{server.url}/api/manifest")
+        await _intake_helper_ready(server.url)
     except BaseException:
         await server.stop()
         raise
     return server
+
+
+async def _intake_helper_ready(url: str) -> None:
+    """Wait until erplink takes deliveries in its intake helper, as it does once
+    started, so that no measured delivery is taken in-process meanwhile."""
+    async with httpx.AsyncClient(base_url=url, timeout=5.0) as http:
+        async with asyncio.timeout(HELPER_READY_TIMEOUT_S):
+            while True:
+                if (await http.get("/readyz")).json()["intake"] == "helper":
+                    return
+                await asyncio.sleep(0.1)
 
 
 def count_inbox_rows(data_dir: Path) -> int:

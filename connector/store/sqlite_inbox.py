@@ -23,6 +23,7 @@ delivery waiting for the next batch would wait for too.
 from __future__ import annotations
 
 import contextlib
+import operator
 import sqlite3
 import threading
 import time
@@ -82,9 +83,14 @@ class SqliteInboxWriter:
         self._columns = ", ".join(quote(name) for name in columns)
         self._key = ", ".join(quote(name) for name in key)
         self._key_indexes = [list(columns).index(name) for name in key]
-        self._binds = [
-            (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        self._values = operator.itemgetter(*columns)
+        self._marks = ", ".join("?" * len(columns))
+        processors = (
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in columns
+        )
+        self._binds = [
+            (index, bind) for index, bind in enumerate(processors) if bind is not None
         ]
         self._connection: sqlite3.Connection | None = None
         self._checkpointer: _Checkpointer | None = None
@@ -155,20 +161,18 @@ class SqliteInboxWriter:
             self._checkpointer.request()
 
     def _bound(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
-        """Each row's values as its columns bind them. The rows of a batch share
-        their timestamps and status, so each distinct value is bound once."""
-        bound: dict[tuple[str, Any], Any] = {}
+        """Each row's values in column order, bound as their columns say (only
+        the datetimes need it). The rows of a batch share their timestamps, so
+        each distinct one is bound once."""
+        bound: dict[tuple[int, Any], Any] = {}
         batch = []
         for row in rows:
-            values = []
-            for name, bind in self._binds:
-                value = row[name]
-                if bind is not None:
-                    key = (name, value)
-                    if key not in bound:
-                        bound[key] = bind(value)
-                    value = bound[key]
-                values.append(value)
+            values = list(self._values(row))
+            for index, bind in self._binds:
+                key = (index, values[index])
+                if key not in bound:
+                    bound[key] = bind(values[index])
+                values[index] = bound[key]
             batch.append(tuple(values))
         return batch
 
@@ -176,7 +180,7 @@ class SqliteInboxWriter:
         self, connection: sqlite3.Connection, values: list[tuple[Any, ...]]
     ) -> list[tuple[Any, ...]]:
         """INSERT that skips rows the table holds; the keys of those it added."""
-        rows = ", ".join([f"({_marks(len(self._binds))})"] * len(values))
+        rows = ", ".join([f"({self._marks})"] * len(values))
         sql = (
             f"INSERT INTO {self._table} ({self._columns}) VALUES {rows} "
             f"ON CONFLICT DO NOTHING RETURNING {self._key}"
@@ -211,10 +215,6 @@ class SqliteInboxWriter:
                     raise
             time.sleep(delay)
             delay = min(delay * 2, LAST_LOCK_RETRY_S)
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
 
 
 class _Checkpointer:
