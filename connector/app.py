@@ -83,12 +83,11 @@ def create_app(
 
     A serving process (`serving`, `erplink serve`) starts the intake's helper process
     in the background; deliveries are taken in-process until it is ready, and
-    elsewhere (tests) always. Once start-up is done,
-    it also moves every object then alive (the GraphQL schema, the policy, the ERP
-    data, SQLAlchemy's metadata) out of the garbage collector's sight with
-    `gc.freeze()`: a full collection would otherwise walk all of them every so many
-    requests, tens of milliseconds each time (BENCHMARKS.md). That is process-wide,
-    so tests leave `serving` off.
+    always elsewhere (tests). Once start-up is done, it also moves every object then
+    alive (the GraphQL schema, the policy, the ERP data, SQLAlchemy's metadata) out
+    of the garbage collector's sight with `gc.freeze()`: a full collection would
+    otherwise walk all of them every so many requests, tens of milliseconds each
+    time (BENCHMARKS.md). That is process-wide, so tests leave `serving` off.
     """
     settings = settings or Settings()
 

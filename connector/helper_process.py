@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import pickle
 import signal
@@ -284,6 +285,7 @@ def main(argv: Sequence[str]) -> None:
     answers, sys.stdout = sys.stdout.buffer, sys.stderr  # prints must not garble
     module, _, function = argv[0].partition(":")
     handler = getattr(importlib.import_module(module), function)(*argv[1:])
+    gc.freeze()  # as erplink serve does: collections skip what start-up made
     serve(handler, sys.stdin.buffer, answers)
 
 
