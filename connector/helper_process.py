@@ -214,11 +214,8 @@ class HelperProcess(Generic[Item, Answer]):
         await _killed(process)
 
     def _failed(self, exc: BaseException) -> None:
-        self._log_failure(exc)
-        self._retry_at = time.monotonic() + RESTART_DELAY_S
-
-    def _log_failure(self, exc: BaseException) -> None:
         log.warning("helper.failed", helper=self.name, error=type(exc).__name__)
+        self._retry_at = time.monotonic() + RESTART_DELAY_S
 
 
 async def _killed(process: asyncio.subprocess.Process) -> None:
