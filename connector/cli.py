@@ -46,8 +46,14 @@ def main(context: click.Context, verbose: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-worker", is_flag=True, help="Only answer HTTP; run workers apart.")
 def serve(host: str, port: int, no_worker: bool) -> None:
-    """Serve Saleor's endpoints (with one worker inside, unless --no-worker)."""
+    """Serve Saleor's endpoints (with one worker inside, unless --no-worker).
+
+    Without ERPLINK_PUBLIC_URL the manifest names the address served here.
+    """
     settings = Settings()
+    derived = "public_url" not in settings.model_fields_set
+    if derived:
+        settings = settings.with_overrides(public_url=_served_url(host, port))
     if no_worker:
         settings = settings.with_overrides(run_worker=False)
     run_command(_preflight(settings))
@@ -55,7 +61,19 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     click.echo(
         f"erplink on http://{host}:{port}  manifest: {settings.public_url}/api/manifest"
     )
+    if derived and host in WILDCARD_HOSTS:
+        click.echo("set ERPLINK_PUBLIC_URL to the address Saleor reaches erplink at")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def _served_url(host: str, port: int) -> str:
+    """http://host:port, with a wildcard host read as this machine."""
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 async def _preflight(settings: Settings) -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
+import httpx
+import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
@@ -84,3 +89,51 @@ def test_a_missing_erp_file_is_a_clear_error_not_a_traceback(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "missing-export.csv" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("public_url", "expected"),
+    [(None, "http://127.0.0.1:{port}"), ("https://erplink.example", None)],
+    ids=["derived", "set"],
+)
+def test_serve_names_where_saleor_reaches_it_in_the_manifest(
+    tmp_path: Path, public_url: str | None, expected: str | None
+) -> None:
+    port = _free_port()
+    env = {**os.environ, "ERPLINK_DATA_DIR": str(tmp_path)}
+    env.pop("ERPLINK_PUBLIC_URL", None)
+    if public_url is not None:
+        env["ERPLINK_PUBLIC_URL"] = public_url
+    command = [sys.executable, "-m", "connector.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        manifest = _manifest(f"http://127.0.0.1:{port}", server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    base = public_url or (expected or "").format(port=port)
+    assert manifest["tokenTargetUrl"] == f"{base}/api/register"
+    assert {hook["targetUrl"].rpartition("/")[0] for hook in manifest["webhooks"]} == {
+        f"{base}/api/webhooks"
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _manifest(url: str, server: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """The served manifest, once `erplink serve` answers (it migrates first)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stdout.read() if server.stdout else ""
+        try:
+            return dict(httpx.get(f"{url}/api/manifest", timeout=2).json())
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("erplink serve did not answer in 60 s")
