@@ -41,6 +41,9 @@ def main(context: click.Context, verbose: bool) -> None:
     configure_logging(level=logging.DEBUG if verbose else _level(quiet))
 
 
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # bound on every address
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -64,9 +67,6 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     if derived and host in WILDCARD_HOSTS:
         click.echo("set ERPLINK_PUBLIC_URL to the address Saleor reaches erplink at")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
-
-
-WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 def _served_url(host: str, port: int) -> str:

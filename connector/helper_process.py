@@ -170,12 +170,8 @@ class HelperProcess(Generic[Item, Answer]):
         return await self._here(items)
 
     async def _start(self) -> None:
-        try:
-            process = await self._started()
-            if self._wanted:
-                self._process = process
-            elif process is not None:  # closed meanwhile
-                await _killed(process)
+        try:  # close() cancels this task, and _started kills what it spawned
+            self._process = await self._started()
         finally:
             self._starting = None
 

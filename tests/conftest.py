@@ -49,8 +49,9 @@ def require_service(name: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
-async def _admin(statement: str) -> None:
-    admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+async def run_admin(url: str, statement: str) -> None:
+    """One statement outside a transaction (CREATE or DROP DATABASE) on `url`."""
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as connection:
             await connection.execute(text(statement))
@@ -58,7 +59,8 @@ async def _admin(statement: str) -> None:
         await admin.dispose()
 
 
-def _postgres_url(name: str) -> str:
+def postgres_url(name: str) -> str:
+    """The URL of database `name` on the test PostgreSQL."""
     return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
 
 
@@ -89,16 +91,17 @@ class MigratedTemplates:
         """A new migrated PostgreSQL database: its name and URL."""
         if self.postgres is None:
             template = f"erplink_template_{uuid.uuid4().hex[:12]}"
-            await _admin(f'CREATE DATABASE "{template}"')
+            await run_admin(PG_ADMIN_URL, f'CREATE DATABASE "{template}"')
             self.postgres = template
-            await _migrated(_postgres_url(template))
+            await _migrated(postgres_url(template))
         name = f"erplink_{uuid.uuid4().hex[:12]}"
-        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.postgres}"')
-        return name, _postgres_url(name)
+        copy = f'CREATE DATABASE "{name}" TEMPLATE "{self.postgres}"'
+        await run_admin(PG_ADMIN_URL, copy)
+        return name, postgres_url(name)
 
 
 async def _drop_postgres_database(name: str) -> None:
-    await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await run_admin(PG_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -30,9 +30,16 @@ from sqlalchemy import (
     insert,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import PG_ADMIN_URL, PG_HOST, PG_PORT, require_service
+from tests.conftest import (
+    PG_ADMIN_URL,
+    PG_HOST,
+    PG_PORT,
+    postgres_url,
+    require_service,
+    run_admin,
+)
 from tests.conftest import _answers as service_answers
 
 from .contract import ContractData, contract_rows
@@ -262,10 +269,7 @@ async def erp_database(kind: str, tmp: Path) -> AsyncIterator[ErpDatabase]:
     name = f"erp_{uuid.uuid4().hex[:12]}"
     if kind == "postgresql":
         require_kind(kind)
-        admin, url = (
-            PG_ADMIN_URL,
-            f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}",
-        )
+        admin, url = PG_ADMIN_URL, postgres_url(name)
         create, drop = (
             f'CREATE DATABASE "{name}"',
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
@@ -278,17 +282,8 @@ async def erp_database(kind: str, tmp: Path) -> AsyncIterator[ErpDatabase]:
         )
         create = f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"
         drop = f"DROP DATABASE IF EXISTS `{name}`"
-    await _admin(admin, create)
+    await run_admin(admin, create)
     try:
         yield ErpDatabase(kind, url)
     finally:
-        await _admin(admin, drop)
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine: AsyncEngine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
+        await run_admin(admin, drop)
