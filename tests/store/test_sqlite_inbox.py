@@ -121,14 +121,23 @@ async def test_the_wal_is_checkpointed_beside_the_writes_and_starts_over(
     writer = SqliteInboxWriter(str(database), TABLE, ADDED_COLUMNS, DELIVERY_KEY)
     filler = b"x" * 1_000
     wal = database.with_name(database.name + "-wal")
-    longest = 0
+    starts = set()
     for batch in range(1_000):  # batches as deliveries come, one after another
         rows = [row(installation, b"%d-%d:%s" % (batch, n, filler)) for n in range(10)]
         assert writer.write(rows) == [True] * 10
-        longest = max(longest, wal.stat().st_size)
+        starts.add(_wal_generation(wal))
     writer.close()
 
     assert await Inbox(sessions).counts() == {"pending": 10_000}
-    # Never started over, the WAL holds every page written; started over, about
-    # the restart length and what was written during one checkpoint.
-    assert (longest < 5_000 * 4_096) is checkpoints
+    # The WAL file keeps its largest size, and how soon it starts over depends on
+    # how fast the disk takes a checkpoint's fsync; that it starts over, again and
+    # again, does not. Unchecked it never does: about 5,000 pages are written.
+    assert (len(starts) >= 3) is checkpoints
+    assert (len(starts) == 1) is not checkpoints
+
+
+def _wal_generation(wal: Path) -> bytes:
+    """The checkpoint sequence number in the WAL's header: SQLite adds one each
+    time the WAL starts over from its first frame."""
+    with wal.open("rb") as header:
+        return header.read(16)[12:16]
