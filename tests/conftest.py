@@ -39,6 +39,14 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
 def require_service(name: str, host: str, port: int) -> None:
     """Skip (or, under CI, fail) when a database server does not answer."""
     if _answers(host, port):

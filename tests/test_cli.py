@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,14 +92,12 @@ def test_a_missing_erp_file_is_a_clear_error_not_a_traceback(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(
-    ("public_url", "expected"),
-    [(None, "http://127.0.0.1:{port}"), ("https://erplink.example", None)],
-    ids=["derived", "set"],
+    "public_url", [None, "https://erplink.example"], ids=["derived", "set"]
 )
 def test_serve_names_where_saleor_reaches_it_in_the_manifest(
-    tmp_path: Path, public_url: str | None, expected: str | None
+    tmp_path: Path, public_url: str | None
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ERPLINK_DATA_DIR": str(tmp_path)}
     env.pop("ERPLINK_PUBLIC_URL", None)
     if public_url is not None:
@@ -114,17 +112,11 @@ def test_serve_names_where_saleor_reaches_it_in_the_manifest(
         server.terminate()
         server.wait(timeout=30)
 
-    base = public_url or (expected or "").format(port=port)
+    base = public_url or f"http://127.0.0.1:{port}"
     assert manifest["tokenTargetUrl"] == f"{base}/api/register"
     assert {hook["targetUrl"].rpartition("/")[0] for hook in manifest["webhooks"]} == {
         f"{base}/api/webhooks"
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _manifest(url: str, server: subprocess.Popen[bytes]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from erp_adapters.sql.errors import translate
 from erp_adapters.sql.mapping import parse_options
 from erp_adapters.sql.queries import Statements, escape_like
 from erp_adapters.sql.schema import reflect
+from tests.conftest import free_port
 
 from ..contract import ALL_NUMBERS, CONTRACT_DATA
 from ..sql_support import (
@@ -65,14 +66,6 @@ async def customer_count(database: ErpDatabase) -> int:
             return int((await conn.execute(query)).scalar_one())
     finally:
         await engine.dispose()
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 # -- bad input: wrong credentials ----------------------------------------------------
