@@ -86,7 +86,7 @@ async def test_a_helper_that_dies_hangs_or_garbles_is_replaced_and_nothing_is_lo
     assert await helper.submit(1) == 3
     first = helper.pid
 
-    answers = await asyncio.gather(helper.submit(trouble), helper.submit(2))
+    answers = list(await asyncio.gather(helper.submit(trouble), helper.submit(2)))
     while_down = await helper.submit(5)
     await asyncio.sleep(0.3)
     assert await helper.submit(6) == ("here", 6)  # starts the new helper
@@ -110,7 +110,7 @@ async def test_closing_lets_the_helper_answer_its_batch_and_later_items_come_her
 
     await helper.close()
 
-    assert await in_helper == [3, 6]
+    assert list(await in_helper) == [3, 6]
     assert pid is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)

@@ -22,12 +22,12 @@ from connector.campaigns.qrcodes import (
 LINK = "https://shop.example.com/register?invite=abc.def"
 
 
-def expected_modules(link: str) -> np.ndarray:  # type: ignore[type-arg]
+def expected_modules(link: str) -> np.ndarray:
     code = segno.make(link, error="m", mask=QR_MASK, boost_error=False)
     return np.pad(np.array([list(r) for r in code.matrix]) & 1, QUIET_ZONE)
 
 
-def png_modules(data: bytes) -> np.ndarray:  # type: ignore[type-arg]
+def png_modules(data: bytes) -> np.ndarray:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height, depth = struct.unpack(">IIB", data[16:25])
     assert depth == 1
@@ -40,7 +40,7 @@ def png_modules(data: bytes) -> np.ndarray:  # type: ignore[type-arg]
     return 1 - pixels[::SCALE_PX, ::SCALE_PX]
 
 
-def svg_modules(text: str, size: int) -> np.ndarray:  # type: ignore[type-arg]
+def svg_modules(text: str, size: int) -> np.ndarray:
     modules = np.zeros((size, size), dtype=np.uint8)
     for x, y, n in re.findall(r"M(\d+) (\d+)\.5h(\d+)", text):
         modules[int(y), int(x) : int(x) + int(n)] = 1

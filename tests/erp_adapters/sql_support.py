@@ -228,7 +228,7 @@ def _contacts(
 
 def _contact(
     number: str, name: str, email: str, kind: int, company: str
-) -> Mapping[str, object]:
+) -> dict[str, object]:
     return {
         "No_": number,
         "Name": name,

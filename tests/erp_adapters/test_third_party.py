@@ -28,7 +28,7 @@ def readme_example() -> str:
         r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S
     )
     [example] = [b for b in blocks if b.startswith("# nightly_adapter.py")]
-    return example
+    return str(example)
 
 
 def export_folder(root: Path) -> Path:

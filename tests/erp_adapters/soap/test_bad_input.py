@@ -6,6 +6,7 @@ ERP slower than the timeout or down. (XML with a DOCTYPE sent to the mock: see
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -35,7 +36,7 @@ CRAFTED_EMAILS = (
 )
 
 
-def logged_values(events: list[dict[str, Any]]) -> str:
+def logged_values(events: Sequence[Mapping[str, Any]]) -> str:
     return " ".join(str(value) for event in events for value in event.values())
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, MutableMapping
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -26,7 +27,7 @@ async def nav(
 
 
 @pytest.fixture
-def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, object]]]:
+def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[MutableMapping[str, Any]]]:
     """The adapter's structlog events during the test."""
     with capture_logs() as captured:
         # a logger cached by an earlier configure_logging() would bypass the capture

@@ -8,8 +8,10 @@ registry and ambiguous addresses.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import DateTime, insert, select, text
@@ -208,7 +210,7 @@ async def test_registry_builds_the_sql_adapter(nav: ErpDatabase) -> None:
 
 @pytest.mark.asyncio
 async def test_address_of_two_accounts_is_ambiguous(
-    tmp_path: Path, logs: list[dict[str, object]]
+    tmp_path: Path, logs: list[MutableMapping[str, Any]]
 ) -> None:
     async with erp_database("sqlite", tmp_path) as database:
         # given: Hansen Nord's own address is also a contact's of Acme

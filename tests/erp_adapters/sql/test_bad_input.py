@@ -11,7 +11,9 @@ Plus the options a merchant can get wrong before any database is asked.
 from __future__ import annotations
 
 import socket
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import exc as sa_exc
@@ -76,7 +78,7 @@ async def customer_count(database: ErpDatabase) -> int:
 async def test_wrong_credentials_name_the_adapter_without_the_secret(
     kind: str,
     tmp_path: Path,
-    logs: list[dict[str, object]],
+    logs: list[MutableMapping[str, Any]],
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
