@@ -31,7 +31,8 @@ PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_ADMIN_URL = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/test"
 
 
-def _answers(host: str, port: int) -> bool:
+def service_answers(host: str, port: int) -> bool:
+    """Whether anything accepts a TCP connection on host:port within a second."""
     try:
         with socket.create_connection((host, port), timeout=1):
             return True
@@ -49,7 +50,7 @@ def free_port() -> int:
 
 def require_service(name: str, host: str, port: int) -> None:
     """Skip (or, under CI, fail) when a database server does not answer."""
-    if _answers(host, port):
+    if service_answers(host, port):
         return
     message = f"{name} does not answer on {host}:{port}"
     if os.environ.get("CI"):

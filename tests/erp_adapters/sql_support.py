@@ -39,8 +39,8 @@ from tests.conftest import (
     postgres_url,
     require_service,
     run_admin,
+    service_answers,
 )
-from tests.conftest import _answers as service_answers
 
 from .contract import ContractData, contract_rows
 
